@@ -1,0 +1,47 @@
+/** The contract between callers (CLI, server app) and the segmentation pipeline. */
+
+export type Resolution = 'highres' | 'lowres';
+export type LabelDtype = 'uint8' | 'float32';
+
+export interface SegmentRequest {
+  /** .nii, .nii.gz or .nrrd (DICOM folders/zips once DICOM input lands). */
+  readonly inputPath: string;
+  /** Output format follows the extension: .nii, .nii.gz, .nrrd. Written atomically (temp file + rename). */
+  readonly outputPath: string;
+  /** highres = 1.5 mm isotropic, lowres = 3.0 mm isotropic. */
+  readonly resolution: Resolution;
+  /** Weights: a PyTorch state_dict `.pt` (converted and cached) or an `.onnx` built from one. */
+  readonly modelPath: string;
+  readonly outputDtype?: LabelDtype;
+  /** Sliding-window overlap, default 0.25 (the bundle's). */
+  readonly overlap?: number;
+  /** Windows per model call, default 1 (the bundle's). */
+  readonly swBatchSize?: number;
+}
+
+export interface SegmentLatencies {
+  pre: number;
+  infer: number;
+  invert: number;
+  post: number;
+  write: number;
+  total: number;
+}
+
+export interface SegmentResult {
+  readonly outputPath: string;
+  /** Seconds per stage, MONAI Label style. */
+  readonly latencies: SegmentLatencies;
+  /** Shape of the label map (the input's voxel grid). */
+  readonly shape: readonly [number, number, number];
+  /** Voxel count per label value 0..104. */
+  readonly labelCounts: readonly number[];
+  readonly peakRssBytes: number;
+}
+
+export interface SegmentProgress {
+  readonly stage: 'load' | 'preprocess' | 'infer' | 'invert' | 'write';
+  /** Windows done / total during 'infer'; 0/1 -> 1/1 for the other stages. */
+  readonly done: number;
+  readonly total: number;
+}

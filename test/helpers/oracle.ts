@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The MONAI oracle lives outside the repo (../shared/oracle, 130 MB). Tests that need it call `oracleFile`;
+ * `describeWithOracle` skips visibly, naming the folder, when it is absent.
+ */
+export const SHARED_DIR = process.env.WBCT_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
+export const ORACLE_DIR = path.join(SHARED_DIR, 'oracle');
+export const FIXTURES_DIR = path.resolve(__dirname, '..', 'fixtures');
+
+export function hasOracle(): boolean {
+  return fs.existsSync(path.join(ORACLE_DIR, 'README.md'));
+}
+
+export function oracleFile(...parts: string[]): string {
+  return path.join(ORACLE_DIR, ...parts);
+}
+
+export const describeWithOracle: jest.Describe = hasOracle()
+  ? describe
+  : (((name: string, fn: () => void) =>
+      describe.skip(`${name} [SKIPPED: MONAI oracle folder not found at ${ORACLE_DIR}; set WBCT_SHARED]`, fn)) as unknown as jest.Describe);
+
+export function readF32(file: string): Float32Array {
+  const buf = fs.readFileSync(file);
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+export function readU8(file: string): Uint8Array {
+  return new Uint8Array(fs.readFileSync(file));
+}
+
+/** Largest |a-b| over two equal-length arrays (throws when lengths differ). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
