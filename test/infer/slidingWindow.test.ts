@@ -1,0 +1,105 @@
+import * as path from 'node:path';
+import { buildSegResNetOnnx } from '../../src/model/buildSegResNetOnnx';
+import { SegResNetSession } from '../../src/model/segresnetSession';
+import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
+import { ArgmaxSink, DenseLogitsSink } from '../../src/infer/slidingWindow/blendSinks';
+import { gaussianImportanceMap } from '../../src/infer/slidingWindow/importanceMap';
+import { Predictor, slidingWindowInference } from '../../src/infer/slidingWindow/slidingWindowInference';
+import { windowGrid } from '../../src/infer/slidingWindow/windowGrid';
+import { argmaxChannels } from '../../src/infer/argmax';
+import { Vec3 } from '../../src/infer/volume';
+import { FIXTURES_DIR, describeWithOracle, maxAbsDiff, oracleFile, readF32, readU8 } from '../helpers/oracle';
+
+/** C-order [D][H][W] (last fastest) -> the i-fastest layout of Volume.data. */
+function cOrderToIFastest(c: Float32Array, [D, H, W]: Vec3): Float32Array {
+  const out = new Float32Array(c.length);
+  for (let d = 0; d < D; d++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[d + D * (h + H * w)] = c[(d * H + h) * W + w];
+  return out;
+}
+
+function iFastestToCOrder(v: Uint8Array, [D, H, W]: Vec3): Uint8Array {
+  const out = new Uint8Array(v.length);
+  for (let d = 0; d < D; d++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[(d * H + h) * W + w] = v[d + D * (h + H * w)];
+  return out;
+}
+
+async function tinyPredictor(): Promise<{ predict: Predictor; close: () => Promise<void> }> {
+  const weights = path.join(FIXTURES_DIR, 'model', 'segresnet105_tiny_seed1.pt');
+  const session = await SegResNetSession.open(buildSegResNetOnnx(await readTorchStateDict(weights)).model, { threads: 2 });
+  return {
+    predict: async (batch, count, roi) => (await session.predict({ data: batch, dims: [count, 1, ...roi] })).data,
+    close: () => session.close(),
+  };
+}
+
+describe('sliding-window geometry (MONAI 1.4.0)', () => {
+  test.each<[Vec3, number, number[][], Vec3]>([
+    [[16, 26, 44], 24, [[0], [0, 2], [0, 18, 20]], [4, 0, 0]],
+    [[287, 287, 397], 96, [[0, 72, 144, 191], [0, 72, 144, 191], [0, 72, 144, 216, 288, 301]], [0, 0, 0]],
+    [[96, 97, 50], 96, [[0], [0, 1], [0]], [0, 0, 23]],
+  ])('shape %j roi %d', (shape, roi, starts, padBefore) => {
+    const grid = windowGrid(shape, [roi, roi, roi], 0.25);
+    expect(grid.starts).toEqual(starts);
+    expect(grid.padBefore).toEqual(padBefore);
+  });
+
+  test('rejects an overlap outside [0, 1)', () => {
+    expect(() => windowGrid([10, 10, 10], [4, 4, 4], 1)).toThrow(/overlap must be in \[0, 1\), got 1/);
+  });
+
+  test('gaussian importance map: unnormalised peak, 1e-3 floor at the corners', () => {
+    const map = gaussianImportanceMap([96, 96, 96]);
+    const centre = map[(47 * 96 + 47) * 96 + 47];
+    expect(centre).toBeCloseTo(Math.exp(-(3 * 0.25) / (2 * 144)), 6);
+    expect(map[0]).toBeCloseTo(1e-3, 9);
+    expect(Math.min(...map.subarray(0, 96))).toBeCloseTo(1e-3, 9);
+  });
+});
+
+describeWithOracle('sliding window vs MONAI SlidingWindowInferer (tiny model, roi 24)', () => {
+  const shape: Vec3 = [16, 26, 44];
+
+  test('every blended logit within 1e-4; streamed argmax equals the oracle and the unbounded blend', async () => {
+    const image = { data: cOrderToIFastest(readF32(oracleFile('sw_tiny_16x26x44_input.f32')), shape), shape };
+    const { predict, close } = await tinyPredictor();
+    try {
+      const dense = new DenseLogitsSink(shape);
+      let windows = 0;
+      await slidingWindowInference(image, predict, dense, { roi: [24, 24, 24], overlap: 0.25, onWindow: (d) => (windows = d) });
+      expect(windows).toBe(6);
+      expect(maxAbsDiff(dense.logits, readF32(oracleFile('sw_tiny_16x26x44_ov0.25_logits.f32')))).toBeLessThan(1e-4);
+
+      const streamed = new ArgmaxSink(shape);
+      await slidingWindowInference(image, predict, streamed, { roi: [24, 24, 24], overlap: 0.25, batchSize: 4 });
+      const labelsCOrder = iFastestToCOrder(streamed.labels, shape);
+      const voxels = shape[0] * shape[1] * shape[2];
+      expect(Buffer.from(labelsCOrder).equals(Buffer.from(argmaxChannels(dense.logits, 105, voxels)))).toBe(true);
+      expect(Buffer.from(labelsCOrder).equals(Buffer.from(readU8(oracleFile('sw_tiny_16x26x44_ov0.25_argmax_u8.raw'))))).toBe(true);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('sliding window memory bound', () => {
+  test('never holds more than roi planes of sums, and equals the dense blend on a long image', async () => {
+    const shape: Vec3 = [20, 18, 90];
+    const data = new Float32Array(shape[0] * shape[1] * shape[2]).map((_, i) => Math.sin(i * 0.37) + Math.cos(i * 0.011));
+    // A deterministic 3-channel "model": channel c = input * (c - 1) + c * 0.1.
+    const predict: Predictor = async (batch, count, roi) => {
+      const v = roi[0] * roi[1] * roi[2];
+      const out = new Float32Array(count * 3 * v);
+      for (let n = 0; n < count; n++) for (let c = 0; c < 3; c++) for (let i = 0; i < v; i++) out[(n * 3 + c) * v + i] = batch[n * v + i] * (c - 1) + c * 0.1;
+      return out;
+    };
+    const dense = new DenseLogitsSink(shape);
+    await slidingWindowInference({ data, shape }, predict, dense, { roi: [8, 8, 8], overlap: 0.25 });
+    const streamed = new ArgmaxSink(shape);
+    const stats = await slidingWindowInference({ data, shape }, predict, streamed, { roi: [8, 8, 8], overlap: 0.25 });
+    expect(stats.windows).toBe(3 * 3 * 15);
+    expect(stats.peakLivePlanes).toBe(8);
+    const voxels = shape[0] * shape[1] * shape[2];
+    const denseArgmax = argmaxChannels(dense.logits, 3, voxels);
+    expect(Buffer.from(iFastestToCOrder(streamed.labels, shape)).equals(Buffer.from(denseArgmax))).toBe(true);
+  });
+});
