@@ -1,0 +1,46 @@
+import type { Resolution } from '../../infer/segmentTypes';
+import { LocalDatastore } from '../../datastore/localDatastore';
+import type { App } from '../../server/interfaces/app';
+import type { VolumeReader } from '../../server/interfaces/volumeReader';
+import type { InferTask, ScoringMethod, Strategy, TrainTask } from '../../server/interfaces/tasks';
+import { DiceScoring } from '../../server/tasks/diceScoring';
+import { FirstStrategy, RandomStrategy } from '../../server/tasks/strategies';
+import { BUNDLE_CHANNEL_NAMES } from './bundleLabels';
+import type { Segmenter } from './segmenter';
+import { WHOLE_BODY_MODEL, WholeBodyInferTask } from './wholeBodyInferTask';
+import { WholeBodyTrainer, type WholeBodyTrainerOptions } from './wholeBodyTrainer';
+
+export interface TotalSegAppOptions {
+  /** The studies folder (the datastore). Created when missing. */
+  readonly studiesDir: string;
+  readonly modelFiles: Readonly<Record<Resolution, string>>;
+  /** Runs the model (`SegmentationRunner`); closed with the app when it has a `close()`. */
+  readonly segmenter: Segmenter & { close?(): Promise<void> };
+  readonly readVolume: VolumeReader;
+  /** The trainer; without it the app lists no trainer and Slicer hides its train panel. */
+  readonly trainer?: WholeBodyTrainerOptions;
+  readonly onWarning?: (message: string) => void;
+}
+
+/** The whole-body CT app: one segmentation model, strategies random/first, Dice scoring, optional trainer. */
+export async function createTotalSegApp(options: TotalSegAppOptions): Promise<App> {
+  const datastore = await LocalDatastore.open({ root: options.studiesDir, readVolume: options.readVolume, onWarning: options.onWarning });
+  const labelNames = Object.fromEntries(BUNDLE_CHANNEL_NAMES.map((name, i) => [i, name.toLowerCase()]));
+  const trainers = new Map<string, TrainTask>(options.trainer ? [[WHOLE_BODY_MODEL, new WholeBodyTrainer(options.trainer)]] : []);
+  return {
+    name: 'wbct - Whole-body CT segmentation',
+    description: 'MONAI bundle wholeBody_ct_segmentation (SegResNet, 104 structures) served in TypeScript',
+    version: '0.1.0',
+    datastore,
+    infers: new Map<string, InferTask>([[WHOLE_BODY_MODEL, new WholeBodyInferTask({ segmenter: options.segmenter, modelFiles: options.modelFiles })]]),
+    trainers,
+    strategies: new Map<string, Strategy>([
+      ['random', new RandomStrategy()],
+      ['first', new FirstStrategy()],
+    ]),
+    scoring: new Map<string, ScoringMethod>([['dice', new DiceScoring(options.readVolume, labelNames)]]),
+    close: async () => {
+      await options.segmenter.close?.();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Resolution } from '../../infer/segmentTypes';
+import { ApiError } from '../../server/errors';
+import type { InferRequest, InferResult, InferTask, InferTaskInfo } from '../../server/interfaces/tasks';
+import { wholeBodyLabels } from './bundleLabels';
+import { wholeBodyRunParams } from './inferParams';
+import type { Segmenter } from './segmenter';
+
+export const WHOLE_BODY_MODEL = 'wholeBody_ct_segmentation';
+export const WHOLE_BODY_DESCRIPTION = 'A pre-trained SegResNet model for volumetric (3D) segmentation of the 104 whole body segments';
+export const WHOLE_BODY_VERSION = '0.1.9';
+
+export interface WholeBodyInferTaskOptions {
+  readonly segmenter: Segmenter;
+  /** Weights per resolution: the bundle's `model.pt` (1.5 mm) and `model_lowres.pt` (3 mm), or `.onnx` builds of them. */
+  readonly modelFiles: Readonly<Record<Resolution, string>>;
+}
+
+const round2 = (s: number): number => Math.round(s * 100) / 100;
+
+/** The bundle's whole-body CT segmentation as a MONAI Label infer task. */
+export class WholeBodyInferTask implements InferTask {
+  private readonly labels = wholeBodyLabels();
+
+  constructor(private readonly options: WholeBodyInferTaskOptions) {}
+
+  info(): InferTaskInfo {
+    return {
+      type: 'segmentation',
+      labels: this.labels,
+      dimension: 3,
+      description: WHOLE_BODY_DESCRIPTION,
+      config: { device: ['cpu'], highres: true, sw_overlap: 0.25, sw_batch_size: 1 },
+      version: WHOLE_BODY_VERSION,
+    };
+  }
+
+  modelPath(): string | null {
+    const file = this.options.modelFiles.highres;
+    return fs.existsSync(file) ? file : null;
+  }
+
+  async run(request: InferRequest): Promise<InferResult> {
+    const params = wholeBodyRunParams(request.params);
+    const modelPath = this.options.modelFiles[params.resolution];
+    if (!fs.existsSync(modelPath)) {
+      throw new ApiError('MODEL_FILE_MISSING', `${params.resolution} weights ${path.basename(modelPath)} are not in ${path.dirname(modelPath)}; run "wbct models pull" or place the file there`);
+    }
+    const result = await this.options.segmenter.segment(
+      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize },
+      undefined,
+      request.signal,
+    );
+    const l = result.latencies;
+    return {
+      labelPath: result.outputPath,
+      params: {
+        label_names: { ...this.labels },
+        latencies: { pre: round2(l.pre), infer: round2(l.infer), invert: round2(l.invert), post: round2(l.post), write: round2(l.write), total: round2(l.total) },
+        centroids: {},
+      },
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import type { TaskContext, TrainTask, TrainTaskInfo } from '../../server/interfaces/tasks';
+import type { JsonObject, JsonValue } from '../../server/json';
+import { WHOLE_BODY_DESCRIPTION, WHOLE_BODY_VERSION } from './wholeBodyInferTask';
+
+/**
+ * The fine-tuning work itself, supplied by the training module: it gets the merged request (`model`, the config
+ * values Slicer sends, `client_id`), a cancel signal and a log whose lines become the task's `details`.
+ */
+export type WholeBodyTrainJob = (request: JsonObject, context: TaskContext) => Promise<JsonValue | undefined>;
+
+export interface WholeBodyTrainerOptions {
+  readonly job: WholeBodyTrainJob;
+  /** Options shown in Slicer's train panel (default: device, pretrained, max_epochs, val_split). */
+  readonly config?: JsonObject;
+  /** `train_stats` for `/info/`: Slicer reads `epoch`, `total_epochs`, `total_time`, `best_metric`. */
+  readonly stats?: () => JsonObject;
+}
+
+export const DEFAULT_TRAIN_CONFIG: JsonObject = { device: ['cpu'], pretrained: true, max_epochs: 50, val_split: 0.2 };
+
+/** The trainer entry of the whole-body model; the request's config defaults are filled in before the job runs. */
+export class WholeBodyTrainer implements TrainTask {
+  constructor(private readonly options: WholeBodyTrainerOptions) {}
+
+  info(): TrainTaskInfo {
+    return { description: WHOLE_BODY_DESCRIPTION, config: this.config(), version: WHOLE_BODY_VERSION };
+  }
+
+  stats(): JsonObject {
+    return this.options.stats?.() ?? {};
+  }
+
+  run(request: JsonObject, context: TaskContext): Promise<JsonValue | undefined> {
+    const defaults = Object.fromEntries(Object.entries(this.config()).map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? null) : v]));
+    return this.options.job({ ...defaults, ...request }, context);
+  }
+
+  private config(): JsonObject {
+    return this.options.config ?? DEFAULT_TRAIN_CONFIG;
+  }
+}

@@ -1,0 +1,221 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { ApiError } from '../server/errors';
+import type { JsonObject } from '../server/json';
+import {
+  FINAL_TAG,
+  type Datastore,
+  type DatastoreModel,
+  type DatastoreStats,
+  type IncomingFile,
+  type TrainingPair,
+} from '../server/interfaces/datastore';
+import type { VolumeReader } from '../server/interfaces/volumeReader';
+import { INDEX_FILE, readIndex, writeIndex } from './datastoreIndex';
+import { imageStem, reconcileWithFolder } from './folderScan';
+import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, fileStemForId, isValidId, isValidTag, splitFileName } from './fileNames';
+import { gridMismatch } from './gridCheck';
+import { ImageGridCache } from './imageGridCache';
+import { SerialLock } from './serialLock';
+import { StagedUpload } from './stagedUpload';
+
+export interface LocalDatastoreOptions {
+  /** The studies folder: images at its top level, labels in `labels/<tag>/`, the index in `datastore_v2.json`. */
+  readonly root: string;
+  /** Reads uploads to reject non-images and labels off their image's grid. */
+  readonly readVolume: VolumeReader;
+  /** Called with a warning when the index had to be rebuilt. */
+  readonly onWarning?: (message: string) => void;
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** MONAI Label's local datastore: a folder plus a JSON index, every write atomic, hand-added files picked up. */
+export class LocalDatastore implements Datastore {
+  private readonly lock = new SerialLock();
+  private readonly grids: ImageGridCache;
+
+  private constructor(
+    private readonly root: string,
+    private readonly model: DatastoreModel,
+    private readonly readVolume: VolumeReader,
+  ) {
+    this.grids = new ImageGridCache(readVolume);
+  }
+
+  static async open(options: LocalDatastoreOptions): Promise<LocalDatastore> {
+    const root = path.resolve(options.root);
+    await fs.mkdir(path.join(root, 'labels'), { recursive: true });
+    await removeLeftoverTempFiles(root);
+    const { model, problem } = await readIndex(path.join(root, INDEX_FILE));
+    if (problem) options.onWarning?.(problem);
+    const store = new LocalDatastore(root, model, options.readVolume);
+    await store.lock.run(() => store.sync(true));
+    return store;
+  }
+
+  listImages(): Promise<string[]> {
+    return this.read((m) => Object.keys(m.objects).sort());
+  }
+
+  unlabeledImages(tag: string = FINAL_TAG): Promise<string[]> {
+    return this.read((m) => Object.keys(m.objects).filter((id) => !m.objects[id].labels[tag]).sort());
+  }
+
+  imageInfo(id: string): Promise<JsonObject> {
+    return this.read((m) => structuredClone(this.object(m, id).image.info));
+  }
+
+  imagePath(id: string): Promise<string> {
+    return this.read((m) => path.join(this.root, this.object(m, id).image.info.name as string));
+  }
+
+  labelInfo(id: string, tag: string): Promise<JsonObject> {
+    return this.read((m) => structuredClone(this.label(m, id, tag).info));
+  }
+
+  labelPath(id: string, tag: string): Promise<string> {
+    return this.read((m) => path.join(this.labelDir(tag), this.label(m, id, tag).info.name as string));
+  }
+
+  async addImage(id: string | undefined, file: IncomingFile, info: JsonObject): Promise<string> {
+    const split = file.fileName ? splitFileName(file.fileName, IMAGE_EXTENSIONS) : { stem: '', ext: '.nii.gz' };
+    if (!split) throw new ApiError('NOT_AN_IMAGE', `image "${file.fileName}" has an unsupported extension; expected one of ${IMAGE_EXTENSIONS.join(', ')}`);
+    const imageId = id ?? split.stem;
+    if (!isValidId(imageId)) throw new ApiError('BAD_REQUEST', `image id ${JSON.stringify(imageId)} is empty, too long or has control characters`);
+    const staged = await StagedUpload.stage(file, this.root, split.ext);
+    await staged.read(this.readVolume);
+    return this.lock.run(async () => {
+      await this.sync(false);
+      const existing = this.model.objects[imageId];
+      const stem = existing ? imageStem(this.model, imageId) : this.freeStem(fileStemForId(imageId));
+      const name = `${stem}${split.ext}`;
+      if (existing) await this.removeFilesOf(imageId, name);
+      await staged.commit(path.join(this.root, name));
+      this.model.objects[imageId] = { image: { ext: split.ext, info: { ...info, ts: nowSeconds(), name } }, labels: {} };
+      await this.save();
+      return imageId;
+    }).finally(() => staged.discard());
+  }
+
+  async saveLabel(id: string, tag: string, file: IncomingFile, info: JsonObject): Promise<string> {
+    if (!isValidTag(tag)) throw new ApiError('INVALID_PARAM', `label tag ${JSON.stringify(tag)} must be 1-64 letters, digits, "_" or "-"`);
+    const split = file.fileName ? splitFileName(file.fileName, LABEL_EXTENSIONS) : { stem: '', ext: '.nii.gz' };
+    if (!split) throw new ApiError('NOT_AN_IMAGE', `label "${file.fileName}" has an unsupported extension; expected one of ${LABEL_EXTENSIONS.join(', ')}`);
+    const imagePath = await this.imagePath(id);
+    const staged = await StagedUpload.stage(file, this.labelDir(tag), split.ext);
+    const label = await staged.read(this.readVolume);
+    const mismatch = gridMismatch(await this.grids.gridOf(imagePath).catch(async (e) => { await staged.discard(); throw e; }), label);
+    if (mismatch) {
+      await staged.discard();
+      throw new ApiError('GRID_MISMATCH', `label for image ${JSON.stringify(id)} does not match its image: ${mismatch}`);
+    }
+    return this.lock.run(async () => {
+      await this.sync(false);
+      const object = this.object(this.model, id);
+      const name = `${imageStem(this.model, id)}${split.ext}`;
+      const previous = object.labels[tag];
+      await staged.commit(path.join(this.labelDir(tag), name));
+      if (previous && previous.info.name !== name) await fs.rm(path.join(this.labelDir(tag), previous.info.name as string), { force: true });
+      object.labels[tag] = { ext: split.ext, info: { ...info, ts: nowSeconds(), name } };
+      await this.save();
+      return id;
+    }).finally(() => staged.discard());
+  }
+
+  updateImageInfo(id: string, patch: JsonObject): Promise<void> {
+    return this.lock.run(async () => {
+      await this.sync(false);
+      const image = this.object(this.model, id).image;
+      image.info = { ...image.info, ...patch, name: image.info.name };
+      await this.save();
+    });
+  }
+
+  stats(): Promise<DatastoreStats> {
+    return this.read((m) => {
+      const label_tags: Record<string, number> = {};
+      let completed = 0;
+      for (const object of Object.values(m.objects)) {
+        if (object.labels[FINAL_TAG]) completed++;
+        for (const tag of Object.keys(object.labels)) label_tags[tag] = (label_tags[tag] ?? 0) + 1;
+      }
+      return { total: Object.keys(m.objects).length, completed, label_tags };
+    });
+  }
+
+  dump(): Promise<DatastoreModel> {
+    return this.read((m) => structuredClone(m));
+  }
+
+  trainingPairs(tag: string = FINAL_TAG): Promise<TrainingPair[]> {
+    return this.read((m) =>
+      Object.keys(m.objects)
+        .sort()
+        .filter((id) => m.objects[id].labels[tag])
+        .map((id) => ({
+          image: path.join(this.root, m.objects[id].image.info.name as string),
+          label: path.join(this.labelDir(tag), m.objects[id].labels[tag].info.name as string),
+        })),
+    );
+  }
+
+  private read<T>(view: (model: DatastoreModel) => T): Promise<T> {
+    return this.lock.run(async () => {
+      await this.sync(false);
+      return view(this.model);
+    });
+  }
+
+  private async sync(forceSave: boolean): Promise<void> {
+    if ((await reconcileWithFolder(this.model, this.root)) || forceSave) await this.save();
+  }
+
+  private save(): Promise<void> {
+    return writeIndex(path.join(this.root, INDEX_FILE), this.model);
+  }
+
+  private object(model: DatastoreModel, id: string) {
+    const object = Object.hasOwn(model.objects, id) ? model.objects[id] : undefined;
+    if (!object) throw new ApiError('IMAGE_NOT_FOUND', `Image NOT Found: ${JSON.stringify(id)}`);
+    return object;
+  }
+
+  private label(model: DatastoreModel, id: string, tag: string) {
+    const object = this.object(model, id);
+    const label = Object.hasOwn(object.labels, tag) ? object.labels[tag] : undefined;
+    if (!label) throw new ApiError('LABEL_NOT_FOUND', `Label NOT Found: image ${JSON.stringify(id)} has no "${tag}" label`);
+    return label;
+  }
+
+  private labelDir(tag: string): string {
+    return path.join(this.root, this.model.labels_dir, tag);
+  }
+
+  /** A stem no other object uses (a cleaned id could, rarely, equal another id's stem). */
+  private freeStem(stem: string): string {
+    const used = new Set(Object.keys(this.model.objects).map((id) => imageStem(this.model, id).toLowerCase()));
+    let candidate = stem;
+    for (let n = 2; used.has(candidate.toLowerCase()); n++) candidate = `${stem}-${n}`;
+    return candidate;
+  }
+
+  /** Replacing an image drops its labels (files too, or a rescan would bring them back) and an old file of another extension. */
+  private async removeFilesOf(id: string, newName: string): Promise<void> {
+    const object = this.model.objects[id];
+    for (const [tag, label] of Object.entries(object.labels)) await fs.rm(path.join(this.labelDir(tag), label.info.name as string), { force: true });
+    object.labels = {};
+    if (object.image.info.name !== newName) await fs.rm(path.join(this.root, object.image.info.name as string), { force: true });
+  }
+}
+
+/** Hidden `.…tmp…` files are uploads or index writes cut short by a crash. */
+async function removeLeftoverTempFiles(root: string): Promise<void> {
+  const dirs = [root, ...(await fs.readdir(path.join(root, 'labels'))).map((d) => path.join(root, 'labels', d))];
+  for (const dir of dirs) {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (e.isFile() && e.name.startsWith('.') && (e.name.includes('.tmp') || e.name.startsWith('.upload-'))) await fs.rm(path.join(dir, e.name), { force: true });
+    }
+  }
+}

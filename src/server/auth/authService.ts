@@ -1,0 +1,54 @@
+import { ApiError } from '../errors';
+import { signJwt, verifyJwt } from './jwt';
+import { verifyPassword } from './passwords';
+import { ANONYMOUS_ADMIN, satisfiesRole, type AuthUser, type Role } from './roles';
+import type { AuthConfig } from './authConfig';
+
+/** Authentication and role checks; with no config auth is off and everyone is `admin`. */
+export class AuthService {
+  constructor(private readonly config: AuthConfig | null) {}
+
+  get enabled(): boolean {
+    return this.config !== null;
+  }
+
+  get realm(): string {
+    return this.config?.realm ?? '';
+  }
+
+  /** `POST /auth/token`: a signed token for a known user with the right password. */
+  async issueToken(username: string, password: string): Promise<string> {
+    const config = this.requireConfig();
+    const user = config.users.get(username);
+    // Verify against a dummy hash for unknown users too, so timing does not reveal which names exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok) throw new ApiError('BAD_CREDENTIALS', 'Incorrect username or password');
+    return signJwt({ sub: user.username }, config.secret, config.tokenLifetimeSeconds);
+  }
+
+  /** The user behind an `Authorization` header (`bearer <jwt>`, any case), or 401. */
+  authenticate(header: string | undefined): AuthUser {
+    const config = this.config;
+    if (!config) return ANONYMOUS_ADMIN;
+    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!match) throw new ApiError('NOT_AUTHENTICATED', 'Not authenticated');
+    const claims = verifyJwt(match[1], config.secret);
+    const user = claims && typeof claims.sub === 'string' ? config.users.get(claims.sub) : undefined;
+    if (!user) throw new ApiError('INVALID_TOKEN', 'Could not validate credentials');
+    return { username: user.username, email: user.email, name: user.name, roles: user.roles };
+  }
+
+  authorize(header: string | undefined, role: Role): AuthUser {
+    const user = this.authenticate(header);
+    if (!satisfiesRole(user.roles, role)) throw new ApiError('FORBIDDEN_ROLE', `Role "${role}" is required to perform this action`);
+    return user;
+  }
+
+  private requireConfig(): AuthConfig {
+    if (!this.config) throw new ApiError('NOT_FOUND', 'Not Found');
+    return this.config;
+  }
+}
+
+/** scrypt of a random password; only ever compared against, never matched. */
+const DUMMY_HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$9qz0yQ2E1y3Tg0m3w6c3hVq0bqk3s0b8m9xJc2mW8pE=';

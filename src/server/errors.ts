@@ -1,0 +1,55 @@
+/**
+ * The one error catalogue of the server: every error a route can answer with has a code here, an HTTP status and a
+ * description. Routes throw `ApiError(code, detail)`; `errorMiddleware` turns it into `{"detail": ...}` with the
+ * catalogued status. Anything the client did wrong is 4xx; 5xx is kept for the server's own failures.
+ */
+export const ERROR_CATALOGUE = {
+  NOT_FOUND: { status: 404, description: 'No route matches the method and path.' },
+  IMAGE_NOT_FOUND: { status: 404, description: 'The image id is not in the datastore.' },
+  LABEL_NOT_FOUND: { status: 404, description: 'The image has no label with that tag.' },
+  MODEL_NOT_FOUND: { status: 404, description: 'No infer task or trainer of that name.' },
+  MODEL_FILE_MISSING: { status: 404, description: 'The model is known but its weights file is not on disk.' },
+  STRATEGY_NOT_FOUND: { status: 404, description: 'No active-learning strategy of that name.' },
+  SCORING_NOT_FOUND: { status: 404, description: 'No scoring method of that name.' },
+  SESSION_NOT_FOUND: { status: 404, description: 'The session id is unknown or expired.' },
+  TASK_NOT_FOUND: { status: 404, description: 'No task of that kind has been submitted (or none is running).' },
+  SESSIONS_DISABLED: { status: 406, description: 'The session feature is switched off in this server.' },
+  BAD_REQUEST: { status: 400, description: 'A query or form value is missing or malformed.' },
+  INVALID_JSON: { status: 400, description: 'A JSON body or `params` field does not parse, or is not an object.' },
+  MISSING_FILE: { status: 422, description: 'A required multipart file part is absent.' },
+  INVALID_PARAM: { status: 422, description: 'A parameter has the wrong type or an unsupported value.' },
+  NOT_AN_IMAGE: { status: 415, description: 'An uploaded file is not a readable image in a supported format.' },
+  GRID_MISMATCH: { status: 422, description: "A label's voxel grid (shape, spacing, origin, direction) differs from its image's." },
+  UPLOAD_TOO_LARGE: { status: 413, description: 'An uploaded file or body exceeds the configured size limit.' },
+  NOT_AUTHENTICATED: { status: 401, description: 'Auth is on and the request carries no bearer token.' },
+  INVALID_TOKEN: { status: 401, description: 'The bearer token is malformed, badly signed or expired.' },
+  BAD_CREDENTIALS: { status: 401, description: 'Unknown user name or wrong password at /auth/token.' },
+  FORBIDDEN_ROLE: { status: 403, description: "The user's roles do not include the one the endpoint needs." },
+  TASK_RUNNING: { status: 429, description: 'A task of that kind is already running (train, batch infer, scoring).' },
+  QUEUE_FULL: { status: 429, description: 'The inference queue is full; the client should retry later.' },
+  SHUTTING_DOWN: { status: 503, description: 'The server is stopping and takes no new work.' },
+  INFER_FAILED: { status: 500, description: 'The model run itself failed (not the input).' },
+  INTERNAL: { status: 500, description: 'An unexpected server error; the log has the cause.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** An error with a catalogued code; `detail` is what the client sees. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+
+  constructor(code: ErrorCode, detail?: string) {
+    const text = detail ?? ERROR_CATALOGUE[code].description;
+    super(text);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.detail = text;
+  }
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}

@@ -1,0 +1,65 @@
+import * as fs from 'node:fs';
+import type { Request, RequestHandler } from 'express';
+import multer from 'multer';
+import { ApiError } from '../errors';
+import { isJsonObject, type JsonObject } from '../json';
+import type { IncomingFile } from '../interfaces/datastore';
+
+export interface UploadLimits {
+  /** Where multer writes parts before the datastore moves them. */
+  readonly dir: string;
+  readonly maxFileBytes: number;
+}
+
+/**
+ * Parses a multipart body to temp files (any file field names; the routes pick the ones they know). The temp files
+ * are removed when the response ends, whether or not a route moved them.
+ */
+export function multipartUpload(limits: UploadLimits): RequestHandler {
+  fs.mkdirSync(limits.dir, { recursive: true });
+  const parse = multer({ dest: limits.dir, limits: { fileSize: limits.maxFileBytes, files: 8, fields: 64, fieldSize: 1 << 20 } }).any();
+  return (req, res, next) => {
+    res.on('close', () => {
+      for (const file of uploadedFiles(req)) fs.rm(file.path, { force: true }, () => undefined);
+    });
+    parse(req, res, next);
+  };
+}
+
+function uploadedFiles(req: Request): Express.Multer.File[] {
+  return Array.isArray(req.files) ? req.files : [];
+}
+
+/** The first file part named `field`, or undefined. */
+export function fileField(req: Request, field: string): IncomingFile | undefined {
+  const file = uploadedFiles(req).find((f) => f.fieldname === field);
+  return file ? { tempPath: file.path, fileName: file.originalname } : undefined;
+}
+
+export function requiredFileField(req: Request, field: string): IncomingFile {
+  const file = fileField(req, field);
+  if (!file) throw new ApiError('MISSING_FILE', `multipart file part "${field}" is required`);
+  return file;
+}
+
+/** A text form field (`client_id`, ...), or undefined. */
+export function formField(req: Request, name: string): string | undefined {
+  const body: unknown = req.body;
+  if (!isJsonObject(body)) return undefined;
+  const value = body[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The `params` form field: a JSON object string, `{}` when absent. */
+export function paramsField(req: Request): JsonObject {
+  const text = formField(req, 'params');
+  if (text === undefined || text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ApiError('INVALID_JSON', `form field "params" is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isJsonObject(value)) throw new ApiError('INVALID_JSON', 'form field "params" must be a JSON object');
+  return value;
+}

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { requireRole } from '../auth/requireRole';
+import { ApiError } from '../errors';
+import { bodyObject, jsonBody } from '../http/jsonBody';
+import { queryBool, queryEnum } from '../http/query';
+import { runInference } from '../inferService';
+import { ORIGINAL_TAG } from '../interfaces/datastore';
+import type { JobContext } from '../tasks/taskRunner';
+import type { JsonObject, JsonValue } from '../json';
+import type { ServerContext } from '../serverContext';
+import { mountTaskStatusRoutes } from './taskStatusRoutes';
+
+/** Segments every (or every unlabeled) image through the infer queue, storing each result as the `original` label. */
+async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'unlabeled', params: JsonObject, job: JobContext): Promise<JsonValue> {
+  const datastore = ctx.app.datastore;
+  const ids = images === 'all' ? await datastore.listImages() : await datastore.unlabeledImages();
+  const failed: string[] = [];
+  let done = 0;
+  for (const [i, id] of ids.entries()) {
+    job.signal.throwIfAborted();
+    const started = Date.now();
+    try {
+      const imagePath = await datastore.imagePath(id);
+      const output = await runInference(ctx, { model, imageId: id, imagePath, params: { ...params, save_label: true, label_tag: params.label_tag ?? ORIGINAL_TAG }, signal: job.signal });
+      await output.cleanup();
+      done++;
+      job.log(`${i + 1}/${ids.length} ${id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      if (job.signal.aborted) throw e;
+      failed.push(id);
+      job.log(`${i + 1}/${ids.length} ${id}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { total: ids.length, done, failed };
+}
+
+/** `POST /batch/infer/{model}?images=all|unlabeled`, `GET`/`DELETE /batch/infer`. */
+export function batchInferRoutes(ctx: ServerContext): Router {
+  const router = Router();
+  mountTaskStatusRoutes(router, { path: '/batch/infer', runner: ctx.batchInferRunner, kind: 'Batch Infer', auth: ctx.auth, readRole: 'user', stopRole: 'admin' });
+  router.post('/batch/infer/:model', requireRole(ctx.auth, 'annotator'), jsonBody, async (req, res) => {
+    const model = req.params.model as string;
+    if (!ctx.app.infers.has(model)) throw new ApiError('MODEL_NOT_FOUND', `Model "${model}" Not Found`);
+    const images = queryEnum(req, 'images', ['all', 'unlabeled'] as const, 'unlabeled');
+    const params = bodyObject(req);
+    const task = ctx.batchInferRunner.submit({ model, images, ...params }, (job) => batchInfer(ctx, model, images, params, job), queryBool(req, 'enqueue', false));
+    res.json(queryBool(req, 'run_sync', false) ? await ctx.batchInferRunner.waitFor(task.id) : task);
+  });
+  return router;
+}

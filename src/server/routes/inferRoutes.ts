@@ -1,0 +1,71 @@
+import { Router, type Request, type Response } from 'express';
+import { IMAGE_EXTENSIONS, splitFileName } from '../../datastore/fileNames';
+import { StagedUpload } from '../../datastore/stagedUpload';
+import { requireRole } from '../auth/requireRole';
+import { ApiError } from '../errors';
+import { sendAttachment } from '../http/fileDownload';
+import { sendMultipartAnswer } from '../http/multipartAnswer';
+import { fileField, multipartUpload, paramsField } from '../http/multipartUpload';
+import { queryEnum, queryString } from '../http/query';
+import { runInference, type InferOutput } from '../inferService';
+import type { ServerContext } from '../serverContext';
+
+interface ImageSource {
+  readonly imagePath: string;
+  readonly imageId?: string;
+  release(): Promise<void>;
+}
+
+/** The image to segment: a session's, an uploaded `file` part, or a datastore image (in that order, as MONAI Label). */
+async function imageSource(ctx: ServerContext, req: Request): Promise<ImageSource> {
+  const sessionId = queryString(req, 'session_id');
+  const imageId = queryString(req, 'image');
+  const file = fileField(req, 'file');
+  const none = async () => undefined;
+  if (sessionId) {
+    if (!ctx.sessions) throw new ApiError('SESSIONS_DISABLED', 'Session Feature is Not Enabled');
+    return { imagePath: (await ctx.sessions.get(sessionId, true)).image, release: none };
+  }
+  if (file) {
+    const split = splitFileName(file.fileName || 'image.nii.gz', IMAGE_EXTENSIONS);
+    if (!split) throw new ApiError('NOT_AN_IMAGE', `infer file "${file.fileName}" has an unsupported extension; expected one of ${IMAGE_EXTENSIONS.join(', ')}`);
+    const staged = await StagedUpload.stage(file, ctx.workDir, split.ext);
+    await staged.read(ctx.readVolume);
+    return { imagePath: staged.path, release: () => staged.discard() };
+  }
+  if (imageId) return { imagePath: await ctx.app.datastore.imagePath(imageId), imageId, release: none };
+  throw new ApiError('BAD_REQUEST', 'Neither Image nor File not Session ID input is provided');
+}
+
+async function answer(res: Response, output: InferOutput, kind: 'all' | 'image' | 'json'): Promise<void> {
+  if (kind === 'json') res.json(output.params);
+  else if (kind === 'image') await sendAttachment(res, output.labelPath, output.fileName);
+  else await sendMultipartAnswer(res, output.params, { path: output.labelPath, name: output.fileName });
+}
+
+/** `POST /infer/{model}`: queued model run, answered as multipart `params` + label file (spec section 4). */
+export function inferRoutes(ctx: ServerContext): Router {
+  const router = Router();
+  router.post('/infer/:model', requireRole(ctx.auth, 'user'), multipartUpload(ctx.uploads), async (req, res) => {
+    const kind = queryEnum(req, 'output', ['all', 'image', 'json', 'dicom_seg'] as const, 'all');
+    if (kind === 'dicom_seg') throw new ApiError('INVALID_PARAM', 'output=dicom_seg needs a DICOMweb datastore; this server has a local one');
+    const params = paramsField(req);
+    // A client that hangs up cancels its request, queued or running.
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const source = await imageSource(ctx, req);
+    try {
+      const output = await runInference(ctx, { model: req.params.model as string, imageId: source.imageId, imagePath: source.imagePath, params, signal: abort.signal });
+      try {
+        await answer(res, output, kind);
+      } finally {
+        await output.cleanup();
+      }
+    } finally {
+      await source.release();
+    }
+  });
+  return router;
+}

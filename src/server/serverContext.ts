@@ -1,0 +1,26 @@
+import type { AuthService } from './auth/authService';
+import type { App } from './interfaces/app';
+import type { VolumeReader } from './interfaces/volumeReader';
+import type { SessionStore } from './sessions/sessionStore';
+import type { ServerLog } from './serverLog';
+import type { InferQueue } from './tasks/inferQueue';
+import type { TaskRunner } from './tasks/taskRunner';
+import type { UploadLimits } from './http/multipartUpload';
+
+/** What every route factory receives: the app plus the server's own machinery. */
+export interface ServerContext {
+  readonly app: App;
+  readonly log: ServerLog;
+  readonly auth: AuthService;
+  readonly inferQueue: InferQueue;
+  readonly trainRunner: TaskRunner;
+  readonly batchInferRunner: TaskRunner;
+  readonly scoringRunner: TaskRunner;
+  /** null when sessions are switched off (406). */
+  readonly sessions: SessionStore | null;
+  readonly uploads: UploadLimits;
+  /** Scratch folder for infer inputs and results. */
+  readonly workDir: string;
+  /** Checks that an image uploaded with an infer request is readable before it is queued. */
+  readonly readVolume: VolumeReader;
+}

@@ -1,0 +1,98 @@
+import { ApiError } from '../errors';
+
+export interface InferQueueOptions {
+  /** Requests allowed to wait while one runs; one more answers 429. */
+  readonly maxWaiting: number;
+}
+
+interface Waiter {
+  readonly start: () => void;
+  readonly fail: (e: unknown) => void;
+}
+
+/**
+ * One model run at a time per process. Waiting requests form a bounded FIFO; a waiter whose signal aborts (its
+ * client hung up) leaves the queue without running, and the running job receives the same signal to stop early.
+ */
+export class InferQueue {
+  private running = false;
+  private closed = false;
+  private readonly waiting: Waiter[] = [];
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+
+  constructor(private readonly options: InferQueueOptions) {
+    if (!Number.isInteger(options.maxWaiting) || options.maxWaiting < 0) throw new RangeError(`maxWaiting must be a non-negative integer, got ${options.maxWaiting}`);
+  }
+
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  get busy(): boolean {
+    return this.running;
+  }
+
+  async run<T>(job: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    if (this.closed) throw new ApiError('SHUTTING_DOWN', 'Server is shutting down; no new inference is accepted');
+    signal.throwIfAborted();
+    if (this.running) {
+      if (this.waiting.length >= this.options.maxWaiting) {
+        throw new ApiError('QUEUE_FULL', `Inference queue is full (1 running, ${this.waiting.length} waiting); try again later`);
+      }
+      await this.wait(signal);
+    } else {
+      this.acquire();
+    }
+    try {
+      return await job(signal);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Refuses new work, fails the waiters with 503 and resolves when the running job has finished. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w.fail(new ApiError('SHUTTING_DOWN', 'Server is shutting down; the queued inference was dropped'));
+    await this.idle;
+  }
+
+  private wait(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal.reason);
+      };
+      const waiter: Waiter = {
+        start: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        fail: (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      this.waiting.push(waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private acquire(): void {
+    this.running = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+  }
+
+  /** Hands the slot straight to the next waiter, so no newcomer can overtake the queue. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) {
+      next.start();
+      return;
+    }
+    this.running = false;
+    this.markIdle();
+  }
+}
