@@ -1,0 +1,107 @@
+import { flipRasLps, makeVolume, type Volume } from '../infer/volume';
+import { loadDicomSources } from './dicomSources';
+import { isPart10, parseSlice, type ParsedSlice } from './parseSlice';
+import { sortAndCheckGeometry } from './seriesGeometry';
+import type { DicomSeriesInfo } from './seriesInfo';
+
+export interface ReadDicomSeriesOptions {
+  /** Which series to load when the input holds several image series. */
+  readonly seriesInstanceUid?: string;
+  /** Load despite gantry tilt, missing slices or uneven spacing (recorded in `series.irregularities`). */
+  readonly allowIrregular?: boolean;
+}
+
+export interface DicomSeriesVolume {
+  /** Rescaled values (HU for CT); i = column, j = row, k = slice along the normal; `affineRas` maps them to RAS mm. */
+  readonly volume: Volume<Float32Array>;
+  readonly series: DicomSeriesInfo;
+}
+
+/** A one-line summary of each image series found, for choosing one. */
+export interface DicomSeriesSummary {
+  readonly seriesInstanceUid: string;
+  readonly modality: string;
+  readonly seriesDescription: string;
+  readonly sliceCount: number;
+}
+
+async function parseAll(pathOrZip: string): Promise<Map<string, ParsedSlice[]>> {
+  const bySeries = new Map<string, ParsedSlice[]>();
+  for (const src of await loadDicomSources(pathOrZip)) {
+    if (!isPart10(src.bytes)) continue; // README, DS_Store, raw non-Part-10 files: not ours to judge
+    const slice = parseSlice(src.name, src.bytes);
+    if (!slice) continue; // DICOMDIR, SEG, RTSTRUCT, SR, ...: not a positioned image
+    if (slice.numberOfFrames > 1) throw new Error(`${src.name}: multi-frame images (${slice.numberOfFrames} frames) are not supported; export the series as single-frame slices`);
+    const group = bySeries.get(slice.seriesInstanceUid) ?? [];
+    group.push(slice);
+    bySeries.set(slice.seriesInstanceUid, group);
+  }
+  if (bySeries.size === 0) throw new Error(`${pathOrZip}: no DICOM image slices found`);
+  return bySeries;
+}
+
+function summarize(group: readonly ParsedSlice[]): DicomSeriesSummary {
+  const s = group[0];
+  return { seriesInstanceUid: s.seriesInstanceUid, modality: s.modality, seriesDescription: s.seriesDescription, sliceCount: group.length };
+}
+
+/** The image series in a folder or zip, without decoding pixels. */
+export async function listDicomSeries(pathOrZip: string): Promise<DicomSeriesSummary[]> {
+  return [...(await parseAll(pathOrZip)).values()].map(summarize);
+}
+
+function pickSeries(pathOrZip: string, bySeries: Map<string, ParsedSlice[]>, uid: string | undefined): ParsedSlice[] {
+  const describe = () => [...bySeries.values()].map((g) => { const s = summarize(g); return `${s.seriesInstanceUid} (${s.modality}, ${s.sliceCount} slices, "${s.seriesDescription}")`; }).join('; ');
+  if (uid !== undefined) {
+    const group = bySeries.get(uid);
+    if (!group) throw new Error(`${pathOrZip}: series ${uid} not found; present: ${describe()}`);
+    return group;
+  }
+  if (bySeries.size > 1) throw new Error(`${pathOrZip}: ${bySeries.size} image series found, choose one with seriesInstanceUid: ${describe()}`);
+  return [...bySeries.values()][0];
+}
+
+/**
+ * Reads a CT (or any single-frame, positioned greyscale) series from a folder or .zip: sorts the slices along the
+ * slice normal, checks the grid, applies RescaleSlope/Intercept, and returns the volume with its exact affine plus the
+ * per-slice references a DICOM SEG or RTSTRUCT needs.
+ */
+export async function readDicomSeries(pathOrZip: string, opts: ReadDicomSeriesOptions = {}): Promise<DicomSeriesVolume> {
+  const group = pickSeries(pathOrZip, await parseAll(pathOrZip), opts.seriesInstanceUid);
+  const geo = sortAndCheckGeometry(group, opts.allowIrregular ?? false);
+  const ref = geo.slices[0];
+  for (const s of geo.slices) {
+    if (s.frameOfReferenceUid !== ref.frameOfReferenceUid) throw new Error(`${s.source}: FrameOfReferenceUID differs from ${ref.source} in the same series`);
+  }
+  const sliceSize = ref.rows * ref.columns;
+  const data = new Float32Array(sliceSize * geo.slices.length);
+  geo.slices.forEach((s, k) => data.set(s.pixels(), k * sliceSize));
+  const volume = makeVolume(data, [ref.columns, ref.rows, geo.slices.length], flipRasLps(geo.affineLps));
+  const series: DicomSeriesInfo = {
+    patientName: ref.patientName,
+    patientId: ref.patientId,
+    patientBirthDate: ref.patientBirthDate,
+    patientSex: ref.patientSex,
+    studyInstanceUid: ref.studyInstanceUid,
+    studyDate: ref.studyDate,
+    studyTime: ref.studyTime,
+    studyId: ref.studyId,
+    accessionNumber: ref.accessionNumber,
+    referringPhysicianName: ref.referringPhysicianName,
+    studyDescription: ref.studyDescription,
+    seriesInstanceUid: ref.seriesInstanceUid,
+    seriesDescription: ref.seriesDescription,
+    seriesNumber: ref.seriesNumber,
+    modality: ref.modality,
+    frameOfReferenceUid: ref.frameOfReferenceUid,
+    rows: ref.rows,
+    columns: ref.columns,
+    imageOrientationPatient: ref.imageOrientationPatient,
+    pixelSpacing: ref.pixelSpacing,
+    sliceSpacing: geo.sliceSpacing,
+    sliceThickness: ref.sliceThickness ?? geo.sliceSpacing,
+    slices: geo.slices.map((s) => ({ sopInstanceUid: s.sopInstanceUid, sopClassUid: s.sopClassUid, imagePositionPatient: s.imagePositionPatient, source: s.source })),
+    irregularities: geo.irregularities,
+  };
+  return { volume, series };
+}

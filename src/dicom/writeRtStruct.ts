@@ -1,0 +1,121 @@
+import type { NaturalDataset } from 'dcmjs';
+import { flipRasLps, type LabelVolume, type Mat4 } from '../infer/volume';
+import { labelContours } from './labelContours';
+import { labelColorRgb, labelName } from './labelStyle';
+import { datasetToPart10, dicomDateTime, formatDS, IMPLICIT_VR_LITTLE_ENDIAN, newUid, writeFileAtomic } from './part10';
+import { assertOnSeriesGrid } from './seriesGrid';
+import type { DicomSeriesInfo } from './seriesInfo';
+import type { DerivedObjectOptions, DerivedObjectResult } from './writeDicomSeg';
+
+const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
+/** The Study Component Management class that RTReferencedStudySequence conventionally names (PS3.3 C.8.8.5). */
+const STUDY_REFERENCE_SOP_CLASS = '1.2.840.10008.3.1.2.3.1';
+
+/** Patient-space (LPS) contour points, 3 decimals: well below any CT voxel, and short DS strings. */
+function contourData(contour: readonly number[], k: number, lps: Mat4): string[] {
+  const out: string[] = [];
+  for (let p = 0; p < contour.length; p += 2) {
+    const [x, y] = [contour[p], contour[p + 1]];
+    for (let a = 0; a < 3; a++) out.push(formatDS(Math.round((lps[a][0] * x + lps[a][1] * y + lps[a][2] * k + lps[a][3]) * 1000) / 1000));
+  }
+  return out;
+}
+
+/**
+ * Builds an RT Structure Set: one ROI per non-empty label, closed planar contours per slice from marching squares
+ * (holes are their own contours, read back with the usual even-odd rule), points in patient LPS mm, each contour
+ * referencing its CT slice. Written as implicit VR so large contours are not limited by the 64 KiB explicit-VR length.
+ */
+export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts: DerivedObjectOptions): DerivedObjectResult {
+  assertOnSeriesGrid(labels, series, 'RTSTRUCT');
+  const lps = flipRasLps(labels.affineRas);
+  const contoursPerLabel = labelContours(labels);
+  if (contoursPerLabel.size === 0) throw new Error('RTSTRUCT: the label map is empty (no label other than 0)');
+  const now = dicomDateTime();
+  const seriesUid = newUid();
+  const sopUid = newUid();
+  const imageRef = (k: number) => ({ ReferencedSOPClassUID: series.slices[k].sopClassUid, ReferencedSOPInstanceUID: series.slices[k].sopInstanceUid });
+  const labelsInOrder = [...contoursPerLabel.keys()];
+  const items = labelsInOrder.map((label, index) => ({ number: index + 1, label, name: labelName(opts.labelNames, label) }));
+  const roiContours: NaturalDataset[] = items.map(({ number, label }) => ({
+    ROIDisplayColor: labelColorRgb(label),
+    ContourSequence: contoursPerLabel.get(label)!.flatMap(({ k, contours }) =>
+      contours.map((c) => ({
+        ContourImageSequence: [imageRef(k)],
+        ContourGeometricType: 'CLOSED_PLANAR',
+        NumberOfContourPoints: c.length / 2,
+        ContourData: contourData(c, k, lps),
+      })),
+    ),
+    ReferencedROINumber: number,
+  }));
+  roiContours.forEach((roi) => (roi.ContourSequence as NaturalDataset[]).forEach((c, n) => (c.ContourNumber = n + 1)));
+  const dataset: NaturalDataset = {
+    SpecificCharacterSet: 'ISO_IR 192',
+    SOPClassUID: RT_STRUCTURE_SET_STORAGE,
+    SOPInstanceUID: sopUid,
+    InstanceCreationDate: now.date,
+    InstanceCreationTime: now.time,
+    StudyDate: series.studyDate,
+    StudyTime: series.studyTime,
+    SeriesDate: now.date,
+    SeriesTime: now.time,
+    AccessionNumber: series.accessionNumber,
+    Modality: 'RTSTRUCT',
+    Manufacturer: 'wbct',
+    ManufacturerModelName: (opts.algorithmName ?? 'wholeBody_ct_segmentation').slice(0, 64),
+    SoftwareVersions: opts.algorithmVersion ?? '0.1.0',
+    ReferringPhysicianName: series.referringPhysicianName,
+    StudyDescription: series.studyDescription,
+    SeriesDescription: opts.seriesDescription ?? 'Structures (wbct)',
+    OperatorsName: '',
+    PatientName: series.patientName,
+    PatientID: series.patientId,
+    PatientBirthDate: series.patientBirthDate,
+    PatientSex: series.patientSex,
+    StudyInstanceUID: series.studyInstanceUid,
+    SeriesInstanceUID: seriesUid,
+    StudyID: series.studyId,
+    SeriesNumber: String(opts.seriesNumber ?? 301),
+    InstanceNumber: '1',
+    FrameOfReferenceUID: series.frameOfReferenceUid,
+    PositionReferenceIndicator: '',
+    StructureSetLabel: 'wbct',
+    StructureSetName: 'wbct',
+    StructureSetDate: now.date,
+    StructureSetTime: now.time,
+    ReferencedFrameOfReferenceSequence: [
+      {
+        FrameOfReferenceUID: series.frameOfReferenceUid,
+        RTReferencedStudySequence: [
+          {
+            ReferencedSOPClassUID: STUDY_REFERENCE_SOP_CLASS,
+            ReferencedSOPInstanceUID: series.studyInstanceUid,
+            RTReferencedSeriesSequence: [{ SeriesInstanceUID: series.seriesInstanceUid, ContourImageSequence: series.slices.map((_, k) => imageRef(k)) }],
+          },
+        ],
+      },
+    ],
+    StructureSetROISequence: items.map(({ number, name }) => ({
+      ROINumber: number,
+      ReferencedFrameOfReferenceUID: series.frameOfReferenceUid,
+      ROIName: name.slice(0, 64),
+      ROIGenerationAlgorithm: 'AUTOMATIC',
+    })),
+    ROIContourSequence: roiContours,
+    RTROIObservationsSequence: items.map(({ number }) => ({
+      ObservationNumber: number,
+      ReferencedROINumber: number,
+      RTROIInterpretedType: 'ORGAN',
+      ROIInterpreter: '',
+    })),
+  };
+  return { bytes: datasetToPart10(dataset, IMPLICIT_VR_LITTLE_ENDIAN), sopInstanceUid: sopUid, seriesInstanceUid: seriesUid, items };
+}
+
+/** Writes {@link buildRtStruct}'s file atomically to `outPath`. */
+export function writeRtStruct(labels: LabelVolume, series: DicomSeriesInfo, outPath: string, opts: DerivedObjectOptions): DerivedObjectResult {
+  const result = buildRtStruct(labels, series, opts);
+  writeFileAtomic(outPath, result.bytes);
+  return result;
+}
