@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs';
+import { Act } from './conv3d';
+
+export const GROUPS = 8;
+export const GN_EPS = 1e-5;
+
+/**
+ * Mean over every axis but the group axis of [D, H, W, G, C/G], one axis at a time: the wasm backend sums in float32
+ * sequentially, and a single reduction over a whole 96^3 window loses enough precision to flip ReLU gates.
+ */
+function groupMean(x: tf.Tensor5D): tf.Tensor5D {
+  const [d, h, w, , cg] = x.shape;
+  return x.sum(4, true).sum(2, true).sum(1, true).sum(0, true).div(d * h * w * cg);
+}
+
+/** torch GroupNorm(8 groups, eps 1e-5, affine) on channels-last [D, H, W, C] (population variance, as torch). */
+export function groupNorm(x: Act, gamma: tf.Tensor1D, beta: tf.Tensor1D): Act {
+  const [d, h, w, c] = x.shape;
+  const grouped = x.reshape([d, h, w, GROUPS, c / GROUPS]) as tf.Tensor5D;
+  const centred = grouped.sub<tf.Tensor5D>(groupMean(grouped));
+  const variance = groupMean(centred.square());
+  return centred.mul(tf.rsqrt(variance.add(GN_EPS))).reshape([d, h, w, c]).mul(gamma).add(beta);
+}
+
+function sliceAxis(x: Act, axis: number, start: number, size: number): Act {
+  const begin = [0, 0, 0, 0];
+  const shape = [...x.shape];
+  begin[axis] = start;
+  shape[axis] = size;
+  return x.slice(begin, shape);
+}
+
+/**
+ * torch `Upsample(scale_factor=2, mode="trilinear", align_corners=False)`, one axis at a time. Output 2i samples
+ * i - 1/4 and 2i+1 samples i + 1/4 (clamped at the borders), so the weights are exactly 3/4 and 1/4. Built from
+ * slices, concats and a stack so its gradient works on every backend (tfjs has no 3-D resize).
+ */
+export function upsampleTrilinear2x(x: Act): Act {
+  let y = x;
+  for (let axis = 0; axis < 3; axis++) {
+    const n = y.shape[axis];
+    const prev = n > 1 ? tf.concat([sliceAxis(y, axis, 0, 1), sliceAxis(y, axis, 0, n - 1)], axis) : y;
+    const next = n > 1 ? tf.concat([sliceAxis(y, axis, 1, n - 1), sliceAxis(y, axis, n - 1, 1)], axis) : y;
+    const main = y.mul(0.75);
+    const even = main.add(prev.mul(0.25));
+    const odd = main.add(next.mul(0.25));
+    const shape = [...y.shape];
+    shape[axis] *= 2;
+    y = tf.stack([even, odd], axis + 1).reshape(shape) as Act;
+  }
+  return y;
+}
+
+/** torch Dropout3d in training mode on one sample: zeroes whole channels with probability p, scales the rest by 1/(1-p). */
+export function dropoutChannels(x: Act, p: number): Act {
+  if (p <= 0) return x;
+  const keep = tf.randomUniform([1, 1, 1, x.shape[3]]).greaterEqual(p).cast('float32');
+  return x.mul(keep.div(1 - p));
+}

@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import { TfBackendName, initTfBackend } from '../../src/train-bridge/tfBackend';
+import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
+import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
+import { describeWithOracle, maxAbsDiff, oracleFile, readF32 } from '../helpers/oracle';
+
+/** Logits rows [V, C] (voxel order d, h, w) -> C-order [C, D, H, W], the torch layout of the oracle. */
+function rowsToChannelsFirst(rows: tf.Tensor2D): Float32Array {
+  return tf.tidy(() => rows.transpose().dataSync() as Float32Array);
+}
+
+const CASES: Array<[TfBackendName, string, string]> = [
+  ['cpu', 'segresnet105_tiny_seed1.pt', 'tiny_logits_24.f32'],
+  ['cpu', 'segresnet105_tiny_seed1_gnrand.pt', 'tiny_gnrand_logits_24.f32'],
+  ['wasm', 'segresnet105_tiny_seed1.pt', 'tiny_logits_24.f32'],
+  ['wasm', 'segresnet105_tiny_seed1_gnrand.pt', 'tiny_gnrand_logits_24.f32'],
+];
+
+describeWithOracle('TfSegResNet forward vs MONAI', () => {
+  test.each(CASES)('%s backend: %s logits within 1e-4', async (backend, weights, logits) => {
+    const info = await initTfBackend(backend);
+    const net = TfSegResNet.fromStateDict(await readTorchStateDict(oracleFile(weights)), info.convMode);
+    const x = tf.tensor4d(readF32(oracleFile('tiny_input_24.f32')), [24, 24, 24, 1]);
+    const out = tf.tidy(() => rowsToChannelsFirst(net.forward(x)));
+    const diff = maxAbsDiff(out, readF32(oracleFile(logits)));
+    x.dispose();
+    net.dispose();
+    expect(diff).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,32 @@
+import { TrainSample } from '../../src/train-bridge/segResNetTrainer';
+import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
+import { StateDict } from '../../src/weights/tensor';
+import { oracleFile, readF32, readU8 } from '../helpers/oracle';
+
+/** The tiny seed-1 model and the input/label pair every train_step oracle file was computed from. */
+export function tinyWeights(): Promise<StateDict> {
+  return readTorchStateDict(oracleFile('segresnet105_tiny_seed1.pt'));
+}
+
+export function tinySample(): TrainSample {
+  return { window: readF32(oracleFile('tiny_input_24.f32')), labels: readU8(oracleFile('train_step', 'label_24_u8.raw')), dims: [24, 24, 24] };
+}
+
+export function trainStepJson<T = unknown>(name: string): T {
+  return JSON.parse(require('node:fs').readFileSync(oracleFile('train_step', name), 'utf8')) as T;
+}
+
+/** ||a - b|| / ||b|| and max |a - b|, in float64. */
+export function compareArrays(a: ArrayLike<number>, b: ArrayLike<number>): { rel: number; maxAbs: number } {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let num = 0;
+  let den = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    num += d * d;
+    den += b[i] * b[i];
+    maxAbs = Math.max(maxAbs, Math.abs(d));
+  }
+  return { rel: den > 0 ? Math.sqrt(num / den) : Math.sqrt(num), maxAbs };
+}
