@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { stagedSumAxis0 } from './stagedSum';
 
 const SMOOTH = 1e-5;
 
@@ -19,9 +20,10 @@ export function diceCeLossParts(logits: tf.Tensor2D, labels: tf.Tensor1D): DiceC
   const logp = tf.logSoftmax(logits);
   const p = tf.exp(logp);
   const y = tf.oneHot(labels, classes).cast('float32') as tf.Tensor2D;
-  const ce = tf.neg(tf.mean(tf.sum(y.mul(logp), 1)));
-  const intersection = tf.sum(p.mul(y), 0);
-  const denominator = tf.sum(y, 0).add(tf.sum(p, 0)).add(SMOOTH);
+  const voxels = logits.shape[0];
+  const ce = tf.neg(stagedSumAxis0(tf.sum(y.mul(logp), 1)).div(voxels));
+  const intersection = stagedSumAxis0(p.mul(y));
+  const denominator = stagedSumAxis0(y).add(stagedSumAxis0(p)).add(SMOOTH);
   const dice = tf.mean(tf.sub(1, intersection.mul(2).add(SMOOTH).div(denominator)));
   return { loss: dice.add(ce) as tf.Scalar, dice: dice as tf.Scalar, ce: ce as tf.Scalar };
 }

@@ -39,10 +39,7 @@ export class SegResNetTrainer {
 
   /** Loss and gradients (tfjs layout, keyed by state_dict name) at the current weights; the caller disposes the tensors. */
   async lossAndGradients(sample: TrainSample): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
-    checkWindow(sample.window, sample.dims);
-    const classes = this.net.spec.outChannels;
-    if (sample.labels.length !== sample.window.length) throw new RangeError(`labels have ${sample.labels.length} voxels, the window ${sample.window.length}`);
-    for (const v of sample.labels) if (v >= classes) throw new RangeError(`label value ${v} is not a class of this ${classes}-class network`);
+    this.check(sample);
 
     const logitsFn = await this.logitsFunction(sample);
     const labels = tf.tensor1d(Int32Array.from(sample.labels), 'int32');
@@ -57,6 +54,17 @@ export class SegResNetTrainer {
     return { loss, grads: byKey };
   }
 
+  /** The loss at the current weights (no gradient tape). */
+  async loss(sample: TrainSample): Promise<number> {
+    this.check(sample);
+    const logitsFn = await this.logitsFunction(sample);
+    const value = tf.tidy(() => diceCeLoss(logitsFn.run(), tf.tensor1d(Int32Array.from(sample.labels), 'int32')));
+    logitsFn.dispose();
+    const loss = (await value.data())[0];
+    value.dispose();
+    return loss;
+  }
+
   /** One optimizer step; returns the loss before it. */
   async step(sample: TrainSample): Promise<number> {
     const { loss, grads } = await this.lossAndGradients(sample);
@@ -64,6 +72,13 @@ export class SegResNetTrainer {
     for (const g of grads.values()) g.dispose();
     if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss}`);
     return loss;
+  }
+
+  private check(sample: TrainSample): void {
+    checkWindow(sample.window, sample.dims);
+    const classes = this.net.spec.outChannels;
+    if (sample.labels.length !== sample.window.length) throw new RangeError(`labels have ${sample.labels.length} voxels, the window ${sample.window.length}`);
+    for (const v of sample.labels) if (v >= classes) throw new RangeError(`label value ${v} is not a class of this ${classes}-class network`);
   }
 
   /** What the gradient tape has to record: the frozen part is computed beforehand, outside it. */
