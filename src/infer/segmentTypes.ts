@@ -1,6 +1,12 @@
 /** The contract between callers (CLI, server app) and the segmentation pipeline. */
 
 export type Resolution = 'highres' | 'lowres';
+
+/** The bundle's isotropic working spacing per resolution (inference.json `pixdim`). */
+export const SPACING_MM: Readonly<Record<Resolution, number>> = { highres: 1.5, lowres: 3.0 };
+
+/** The bundle's sliding-window roi. */
+export const ROI = 96;
 export type LabelDtype = 'uint8' | 'float32';
 
 export interface SegmentRequest {

@@ -18,10 +18,11 @@ export async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Root passes every access() check, so a folder marked read-only (no write bit at all) counts as read-only too. */
 async function isWritableDir(dir: string): Promise<boolean> {
   try {
     await fs.access(dir, fs.constants.W_OK);
-    return true;
+    return ((await fs.stat(dir)).mode & 0o222) !== 0;
   } catch {
     return false;
   }
