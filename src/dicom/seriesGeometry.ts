@@ -102,11 +102,12 @@ export function sortAndCheckGeometry<T extends SliceGeometry>(input: readonly T[
     problem(`${tilted.source}: slice positions are not along the slice normal ${fmt(normal)} (gantry tilt or sheared series)`);
   }
   const gaps = d.slice(1).map((v, k) => v - d[k]);
-  const badGap = gaps.findIndex((g) => Math.abs(g - sliceSpacing) > 0.01 * sliceSpacing + 1e-3);
+  const typical = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+  const badGap = gaps.findIndex((g) => Math.abs(g - typical) > 0.01 * typical + 1e-3);
   if (badGap >= 0) {
-    const minGap = Math.min(...gaps);
-    const kind = gaps[badGap] > 1.5 * minGap ? 'missing slice(s)' : 'inconsistent slice spacing';
-    problem(`${kind}: gap of ${gaps[badGap].toFixed(4)} mm between ${slices[badGap].source} and ${slices[badGap + 1].source}, expected ${sliceSpacing.toFixed(4)} mm`);
+    const ratio = gaps[badGap] / typical;
+    const kind = ratio > 1.5 && Math.abs(ratio - Math.round(ratio)) < 0.05 ? 'missing slice(s)' : 'inconsistent slice spacing';
+    problem(`${kind}: gap of ${gaps[badGap].toFixed(4)} mm between ${slices[badGap].source} and ${slices[badGap + 1].source}, expected ${typical.toFixed(4)} mm`);
   }
   const affineLps = gridAffineLps(ref.imageOrientationPatient, ref.pixelSpacing, first, last, n);
   return { slices, affineLps, sliceSpacing, irregularities };

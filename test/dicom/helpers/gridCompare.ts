@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { invertAffine, mulMat4, type Mat4, type Vec3 } from '../../../src/infer/volume';
 
+// Hot loops use module-level aliases: global lookups (Math.*) are slow inside jest's vm context.
+const { round, abs } = Math;
+
 /** A voxel grid in LPS: what independent tools (plastimatch NRRD, pydicom) hand back. */
 export interface LpsImage<T extends ArrayLike<number>> {
   readonly data: T;
@@ -18,12 +21,16 @@ export function sampleOnGrid(src: LpsImage<ArrayLike<number>>, dst: { shape: Vec
   const [nx, ny, nz] = dst.shape;
   const [sx, sy, sz] = src.shape;
   const out = new Float64Array(nx * ny * nz);
+  const f = [0, 0, 0];
+  const n = [0, 0, 0];
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++) {
-        const f = [0, 1, 2].map((r) => m[r][0] * i + m[r][1] * j + m[r][2] * k + m[r][3]);
-        const n = f.map(Math.round);
-        if (f.some((v, a) => Math.abs(v - n[a]) > tol)) throw new Error(`grids do not coincide: dst voxel [${i},${j},${k}] falls at src [${f.map((v) => v.toFixed(3))}]`);
+        for (let r = 0; r < 3; r++) {
+          f[r] = m[r][0] * i + m[r][1] * j + m[r][2] * k + m[r][3];
+          n[r] = round(f[r]);
+          if (abs(f[r] - n[r]) > tol) throw new Error(`grids do not coincide: dst voxel [${i},${j},${k}] falls at src [${f.map((v) => v.toFixed(3))}]`);
+        }
         if (n[0] < 0 || n[1] < 0 || n[2] < 0 || n[0] >= sx || n[1] >= sy || n[2] >= sz) continue;
         out[i + nx * (j + ny * k)] = src.data[n[0] + sx * (n[1] + sy * n[2])];
       }

@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { flipRasLps } from '../../src/infer/volume';
+import { writeDicomSeg } from '../../src/dicom/writeDicomSeg';
+import { craniumCt } from '../../scripts/dicom/testSeries';
+import { describeWithOracle, ORACLE_DIR, SHARED_DIR } from '../helpers/oracle';
+import { craniumCase, LABEL_NAMES, type CraniumVariant } from './helpers/craniumSeries';
+import { dciodvfyErrors, dcmdumpErrors, describeWithTools, run, SYSTEM_PYTHON } from './helpers/externalTools';
+import { sampleOnGrid } from './helpers/gridCompare';
+import { removeTempDirs } from './helpers/syntheticSeries';
+
+const VARIANTS: CraniumVariant[] = ['axial', 'flipped-rows-columns', 'reversed-slices', 'plastimatch'];
+
+describeWithOracle('DICOM SEG alignment (oracle cranium CT)', () => {
+  afterAll(removeTempDirs);
+  describeWithTools(['dciodvfy', 'dcmdump', 'plastimatch', 'pydicom'], 'CT series -> labels -> SEG -> pydicom', () => {
+    it.each(VARIANTS)('%s: CT reads back as the NIfTI, SEG reads back with pydicom voxel for voxel', async (variant) => {
+      const c = await craniumCase(variant);
+      const nifti = craniumCt(ORACLE_DIR);
+      // The DICOM CT holds the NIfTI's HU at the same world positions.
+      const niftiOnGrid = sampleOnGrid({ data: nifti.data, shape: nifti.shape, affineLps: flipRasLps(nifti.affineRas) }, { shape: c.volume.shape, affineLps: flipRasLps(c.volume.affineRas) });
+      let hu = 0;
+      for (let p = 0; p < niftiOnGrid.length; p++) if (c.volume.data[p] !== niftiOnGrid[p]) hu++;
+      expect(hu).toBe(0);
+      if (variant !== 'plastimatch') {
+        const ctFile = path.join(c.dir, fs.readdirSync(c.dir)[0]);
+        expect(dciodvfyErrors(ctFile)).toEqual([]);
+        expect(dcmdumpErrors(ctFile)).toEqual([]);
+      }
+
+      const segFile = path.join(path.dirname(c.dir), 'seg.dcm');
+      const written = writeDicomSeg(c.labels, c.series, segFile, { labelNames: LABEL_NAMES });
+      expect(written.items.map((s) => [s.label, s.name])).toEqual([[1, 'spleen'], [5, 'liver']]);
+      expect(dciodvfyErrors(segFile)).toEqual([]);
+      expect(dcmdumpErrors(segFile)).toEqual([]);
+
+      const raw = path.join(path.dirname(c.dir), 'seg_labels.raw');
+      const json = path.join(path.dirname(c.dir), 'seg_labels.json');
+      const py = run(SYSTEM_PYTHON, [path.join(__dirname, 'tools', 'seg_to_labelmap.py'), c.dir, segFile, path.join(SHARED_DIR, 'spec', 'labels.json'), raw, json]);
+      expect(py.stderr).toBe('');
+      expect(py.status).toBe(0);
+      const meta = JSON.parse(fs.readFileSync(json, 'utf8')) as { sopInstanceUids: string[]; affineLps: number[][] };
+      expect(meta.sopInstanceUids).toEqual(c.series.slices.map((s) => s.sopInstanceUid));
+      const ours = flipRasLps(c.volume.affineRas);
+      for (let r = 0; r < 4; r++) for (let col = 0; col < 4; col++) expect(Math.abs(meta.affineLps[r][col] - ours[r][col])).toBeLessThan(1e-4);
+      const readBack = new Uint8Array(fs.readFileSync(raw));
+      let differ = 0;
+      for (let p = 0; p < readBack.length; p++) if (readBack[p] !== c.labels.data[p]) differ++;
+      expect(readBack.length).toBe(c.labels.data.length);
+      expect(differ).toBe(0);
+      // And the SEG is the NIfTI's own label map at the same world positions.
+      let differFromNifti = 0;
+      for (let p = 0; p < readBack.length; p++) if (readBack[p] !== c.niftiLabelsOnGrid[p]) differFromNifti++;
+      expect(differFromNifti).toBe(0);
+    });
+  });
+});

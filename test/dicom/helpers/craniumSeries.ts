@@ -1,0 +1,41 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { flipRasLps, type LabelVolume, type Volume } from '../../../src/infer/volume';
+import { readDicomSeries } from '../../../src/dicom/readDicomSeries';
+import type { DicomSeriesInfo } from '../../../src/dicom/seriesInfo';
+import { craniumCt, thresholdLabels, writeTestSeries, type SeriesVariant } from '../../../scripts/dicom/testSeries';
+import { ORACLE_DIR, SHARED_DIR } from '../../helpers/oracle';
+import { run } from './externalTools';
+import { sampleOnGrid } from './gridCompare';
+import { tempDir } from './syntheticSeries';
+
+/** Series variants of the oracle cranium: ours in three orientations, and one written by plastimatch (another writer). */
+export type CraniumVariant = SeriesVariant | 'plastimatch';
+
+export interface CraniumCase {
+  readonly dir: string;
+  readonly volume: Volume<Float32Array>;
+  readonly series: DicomSeriesInfo;
+  readonly labels: LabelVolume;
+  /** The threshold labels of the NIfTI itself, sampled onto the series grid by world position. */
+  readonly niftiLabelsOnGrid: Float64Array;
+}
+
+export const LABEL_NAMES: Record<string, string> = JSON.parse(fs.readFileSync(path.join(SHARED_DIR, 'spec', 'labels.json'), 'utf8'));
+
+/** Writes the variant, reads it back with readDicomSeries and derives the threshold label map (bone 1, soft tissue 5). */
+export async function craniumCase(variant: CraniumVariant): Promise<CraniumCase> {
+  const dir = path.join(tempDir(`cranium-${variant}`), 'ct');
+  const nifti = craniumCt(ORACLE_DIR);
+  if (variant === 'plastimatch') {
+    const r = run('plastimatch', ['convert', '--input', path.join(ORACLE_DIR, 'cranium_ct.nii.gz'), '--output-dicom', dir]);
+    if (r.status !== 0) throw new Error(`plastimatch convert failed: ${r.stderr}`);
+  } else {
+    writeTestSeries(nifti, variant, dir);
+  }
+  const { volume, series } = await readDicomSeries(dir);
+  const grid = { shape: volume.shape, affineLps: flipRasLps(volume.affineRas) };
+  const niftiLabels = thresholdLabels(nifti);
+  const niftiLabelsOnGrid = sampleOnGrid({ data: niftiLabels.data, shape: nifti.shape, affineLps: flipRasLps(nifti.affineRas) }, grid);
+  return { dir, volume, series, labels: thresholdLabels(volume), niftiLabelsOnGrid };
+}
