@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { makeVolume, mulMat4, type LabelVolume, type Mat4, type Vec3, type Volume } from '../../src/infer/volume';
 import { writeCtSeries, type WrittenCtSeries } from '../../src/dicom/writeCtSeries';
-import { readNiftiVolume } from './readNiftiVolume';
+import { readImage } from '../../src/infer/io';
 
 /** Test-series variants: the oracle CT as stored, and with its voxel axes reversed (same anatomy, same world place). */
 export type SeriesVariant = 'axial' | 'flipped-rows-columns' | 'reversed-slices';
@@ -50,8 +50,9 @@ export function thresholdLabels(ct: Volume<Float32Array>): LabelVolume {
   return makeVolume(out, ct.shape, ct.affineRas);
 }
 
-export function craniumCt(oracleDir: string): Volume<Float32Array> {
-  return readNiftiVolume(path.join(oracleDir, 'cranium_ct.nii.gz'));
+/** The oracle head CT (int16 HU in the file) as float32 HU, read by the project's NIfTI reader. */
+export async function craniumCt(oracleDir: string): Promise<Volume<Float32Array>> {
+  return (await readImage(path.join(oracleDir, 'cranium_ct.nii.gz'))).volume;
 }
 
 /** Writes the oracle cranium CT (optionally cropped) as a DICOM CT series in the given variant. */

@@ -4,7 +4,7 @@ import { flipRasLps } from '../../src/infer/volume';
 import { writeDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { craniumCt } from '../../scripts/dicom/testSeries';
 import { describeWithOracle, ORACLE_DIR, SHARED_DIR } from '../helpers/oracle';
-import { craniumCase, LABEL_NAMES, type CraniumVariant } from './helpers/craniumSeries';
+import { craniumCase, sharedLabelNames, type CraniumVariant } from './helpers/craniumSeries';
 import { dciodvfyErrors, dcmdumpErrors, describeWithTools, run, SYSTEM_PYTHON } from './helpers/externalTools';
 import { sampleOnGrid } from './helpers/gridCompare';
 import { removeTempDirs } from './helpers/syntheticSeries';
@@ -16,7 +16,7 @@ describeWithOracle('DICOM SEG alignment (oracle cranium CT)', () => {
   describeWithTools(['dciodvfy', 'dcmdump', 'plastimatch', 'pydicom'], 'CT series -> labels -> SEG -> pydicom', () => {
     it.each(VARIANTS)('%s: CT reads back as the NIfTI, SEG reads back with pydicom voxel for voxel', async (variant) => {
       const c = await craniumCase(variant);
-      const nifti = craniumCt(ORACLE_DIR);
+      const nifti = await craniumCt(ORACLE_DIR);
       // The DICOM CT holds the NIfTI's HU at the same world positions.
       const niftiOnGrid = sampleOnGrid({ data: nifti.data, shape: nifti.shape, affineLps: flipRasLps(nifti.affineRas) }, { shape: c.volume.shape, affineLps: flipRasLps(c.volume.affineRas) });
       let hu = 0;
@@ -29,7 +29,7 @@ describeWithOracle('DICOM SEG alignment (oracle cranium CT)', () => {
       }
 
       const segFile = path.join(path.dirname(c.dir), 'seg.dcm');
-      const written = writeDicomSeg(c.labels, c.series, segFile, { labelNames: LABEL_NAMES });
+      const written = writeDicomSeg(c.labels, c.series, segFile, { labelNames: sharedLabelNames() });
       expect(written.items.map((s) => [s.label, s.name])).toEqual([[1, 'spleen'], [5, 'liver']]);
       expect(dciodvfyErrors(segFile)).toEqual([]);
       expect(dcmdumpErrors(segFile)).toEqual([]);

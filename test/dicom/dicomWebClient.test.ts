@@ -6,7 +6,7 @@ import { readDicomSeries } from '../../src/dicom/readDicomSeries';
 import { buildDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { craniumCt, thresholdLabels, writeTestSeries } from '../../scripts/dicom/testSeries';
 import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
-import { LABEL_NAMES } from './helpers/craniumSeries';
+import { sharedLabelNames } from './helpers/craniumSeries';
 import { describeWithTools } from './helpers/externalTools';
 import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from './helpers/orthanc';
 import { removeTempDirs, tempDir } from './helpers/syntheticSeries';
@@ -23,7 +23,7 @@ describeWithOracle('DicomWebClient against a real Orthanc (DICOMweb plugin)', ()
     beforeAll(async () => {
       orthanc = await startOrthanc();
       ctDir = path.join(tempDir('pacs-src'), 'ct');
-      writeTestSeries(craniumCt(ORACLE_DIR), 'flipped-rows-columns', ctDir);
+      writeTestSeries(await craniumCt(ORACLE_DIR), 'flipped-rows-columns', ctDir);
       await uploadToOrthanc(orthanc, fs.readdirSync(ctDir).map((f) => path.join(ctDir, f)));
       cacheDir = tempDir('pacs-cache');
       client = new DicomWebClient({ baseUrl: orthanc.dicomWebUrl, auth: ORTHANC_USER, cacheDir });
@@ -47,7 +47,7 @@ describeWithOracle('DicomWebClient against a real Orthanc (DICOMweb plugin)', ()
 
     it('stores a DICOM SEG with STOW-RS; QIDO then finds it and WADO returns the same bytes', async () => {
       const { volume, series } = await readDicomSeries(ctDir);
-      const seg = buildDicomSeg(thresholdLabels(volume), series, { labelNames: LABEL_NAMES });
+      const seg = buildDicomSeg(thresholdLabels(volume), series, { labelNames: sharedLabelNames() });
       expect(await client.store([seg.bytes])).toEqual([seg.sopInstanceUid]);
       const segs = await client.searchSeries({ Modality: 'SEG' });
       expect(segs.map((s) => [s.studyInstanceUid, s.seriesInstanceUid])).toEqual([[series.studyInstanceUid, seg.seriesInstanceUid]]);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { flipRasLps } from '../../src/infer/volume';
 import { writeRtStruct } from '../../src/dicom/writeRtStruct';
 import { describeWithOracle } from '../helpers/oracle';
-import { craniumCase, LABEL_NAMES, type CraniumVariant } from './helpers/craniumSeries';
+import { craniumCase, sharedLabelNames, type CraniumVariant } from './helpers/craniumSeries';
 import { dciodvfyErrors, dcmdumpErrors, describeWithTools, run } from './helpers/externalTools';
 import { dice, readNrrdMask, sampleOnGrid } from './helpers/gridCompare';
 import { removeTempDirs } from './helpers/syntheticSeries';
@@ -18,7 +18,7 @@ describeWithOracle('RTSTRUCT alignment (oracle cranium CT)', () => {
       const c = await craniumCase(variant);
       const work = path.dirname(c.dir);
       const rtFile = path.join(work, 'rtstruct.dcm');
-      const written = writeRtStruct(c.labels, c.series, rtFile, { labelNames: LABEL_NAMES });
+      const written = writeRtStruct(c.labels, c.series, rtFile, { labelNames: sharedLabelNames() });
       expect(written.items.map((s) => [s.label, s.name])).toEqual([[1, 'spleen'], [5, 'liver']]);
       // dciodvfy needs ~16 s on this 10 MB structure set; the dataset layout does not depend on the orientation.
       if (variant === 'axial') expect(dciodvfyErrors(rtFile)).toEqual([]);

@@ -21,12 +21,15 @@ export interface CraniumCase {
   readonly niftiLabelsOnGrid: Float64Array;
 }
 
-export const LABEL_NAMES: Record<string, string> = JSON.parse(fs.readFileSync(path.join(SHARED_DIR, 'spec', 'labels.json'), 'utf8'));
+/** The bundle's label list from the shared spec (read on use, so suites without ../shared still load). */
+export function sharedLabelNames(): Record<string, string> {
+  return JSON.parse(fs.readFileSync(path.join(SHARED_DIR, 'spec', 'labels.json'), 'utf8'));
+}
 
 /** Writes the variant, reads it back with readDicomSeries and derives the threshold label map (bone 1, soft tissue 5). */
 export async function craniumCase(variant: CraniumVariant): Promise<CraniumCase> {
   const dir = path.join(tempDir(`cranium-${variant}`), 'ct');
-  const nifti = craniumCt(ORACLE_DIR);
+  const nifti = await craniumCt(ORACLE_DIR);
   if (variant === 'plastimatch') {
     const r = run('plastimatch', ['convert', '--input', path.join(ORACLE_DIR, 'cranium_ct.nii.gz'), '--output-dicom', dir]);
     if (r.status !== 0) throw new Error(`plastimatch convert failed: ${r.stderr}`);
