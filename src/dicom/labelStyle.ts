@@ -19,6 +19,11 @@ export function labelName(names: LabelNames, label: number): string {
   return name;
 }
 
+/** Name -> label value, the inverse of the label list. */
+export function labelValueByName(names: LabelNames): Map<string, number> {
+  return new Map(Object.entries(names).map(([value, name]) => [name, Number(value)]));
+}
+
 /**
  * A fixed display colour per label value (sRGB 0..255): hues spaced by the golden angle, so neighbouring label values
  * differ clearly. The same label gets the same colour in SEG (as CIELab) and RTSTRUCT.

@@ -5,6 +5,7 @@ import { readDicomSeries } from '../../src/dicom/readDicomSeries';
 import { writeCtSeries } from '../../src/dicom/writeCtSeries';
 import { buildDicomSeg, writeDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { buildRtStruct } from '../../src/dicom/writeRtStruct';
+import { readDicomSeg } from '../../src/dicom/readDicomSeg';
 import { labelColorRgb } from '../../src/dicom/labelStyle';
 import { SHARED_DIR, describeWithOracle } from '../helpers/oracle';
 import { sharedLabelNames } from './helpers/craniumSeries';
@@ -50,7 +51,7 @@ describe('SEG and RTSTRUCT writers refuse what they cannot write faithfully', ()
 
 describeWithOracle('small odd-sized series (labels.json from the shared spec)', () => {
   describeWithTools(['dciodvfy', 'pydicom'], 'SEG bit packing across frames on a tiny grid', () => {
-    it.each([false, true])('flipped=%s: pydicom reads the SEG back exactly; dciodvfy finds no error', async (flips) => {
+    it.each([false, true])('flipped=%s: pydicom and readDicomSeg read the SEG back exactly; dciodvfy finds no error', async (flips) => {
       const { dir, series, labels } = await smallSeries(flips);
       const seg = path.join(path.dirname(dir), 'seg.dcm');
       const written = writeDicomSeg(labels, series, seg, { labelNames: sharedLabelNames() });
@@ -60,6 +61,7 @@ describeWithOracle('small odd-sized series (labels.json from the shared spec)', 
       const py = run(SYSTEM_PYTHON, [path.join(__dirname, 'tools', 'seg_to_labelmap.py'), dir, seg, path.join(SHARED_DIR, 'spec', 'labels.json'), raw, `${raw}.json`]);
       expect(py.stderr).toBe('');
       expect(Array.from(fs.readFileSync(raw))).toEqual(Array.from(labels.data));
+      expect(Array.from(readDicomSeg(seg, series, sharedLabelNames()).data)).toEqual(Array.from(labels.data));
     });
   });
 });

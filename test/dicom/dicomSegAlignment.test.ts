@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { flipRasLps } from '../../src/infer/volume';
 import { writeDicomSeg } from '../../src/dicom/writeDicomSeg';
+import { readDicomSeg } from '../../src/dicom/readDicomSeg';
 import { craniumCt } from '../../scripts/dicom/testSeries';
 import { describeWithOracle, ORACLE_DIR, SHARED_DIR } from '../helpers/oracle';
 import { craniumCase, sharedLabelNames, type CraniumVariant } from './helpers/craniumSeries';
@@ -48,6 +49,8 @@ describeWithOracle('DICOM SEG alignment (oracle cranium CT)', () => {
       for (let p = 0; p < readBack.length; p++) if (readBack[p] !== c.labels.data[p]) differ++;
       expect(readBack.length).toBe(c.labels.data.length);
       expect(differ).toBe(0);
+      const ownReader = readDicomSeg(segFile, c.series, sharedLabelNames());
+      expect(Buffer.from(ownReader.data).equals(Buffer.from(c.labels.data))).toBe(true);
       // And the SEG is the NIfTI's own label map at the same world positions.
       let differFromNifti = 0;
       for (let p = 0; p < readBack.length; p++) if (readBack[p] !== c.niftiLabelsOnGrid[p]) differFromNifti++;
