@@ -1,0 +1,76 @@
+import * as fs from 'node:fs/promises';
+import { makeVolume, voxelCount, type Vec3, type Vec4, type VoxelArray } from '../volume';
+import { gunzipBytes, isGzip } from './gzip';
+import type { LoadedImage, NiftiGeometry, VoxelMode } from './loadedImage';
+import { affineOfNiftiHeader } from './niftiAffine';
+import { dtypeOfNiftiCode, NIFTI1_DATA_OFFSET, NIFTI1_HEADER_BYTES, parseNifti1Header, type Nifti1Header } from './niftiHeader';
+import { bytesPerVoxel, voxelsFromBytes } from './voxelTypes';
+
+/** Reads a single-file NIfTI-1 volume (.nii or .nii.gz, either byte order). */
+export async function readNifti(file: string, mode: VoxelMode = 'float32'): Promise<LoadedImage<VoxelArray>> {
+  const raw = await fs.readFile(file);
+  return decodeNifti(isGzip(raw) ? await gunzipBytes(raw, file) : raw, file, mode);
+}
+
+export function decodeNifti(bytes: Uint8Array, file: string, mode: VoxelMode): LoadedImage<VoxelArray> {
+  const h = parseNifti1Header(bytes, file);
+  const shape = spatialShape(h, file);
+  const dtype = dtypeOfNiftiCode(h.datatype, file);
+  const affineRas = affineOfNiftiHeader(h, file);
+  const offset = h.voxOffset >= NIFTI1_HEADER_BYTES ? Math.floor(h.voxOffset) : NIFTI1_DATA_OFFSET;
+  const n = voxelCount(shape);
+  const needed = offset + n * bytesPerVoxel(dtype);
+  if (bytes.length < needed) {
+    throw new Error(`${file}: truncated NIfTI: ${shape.join('x')} ${dtype} voxels need ${needed} bytes, the file has ${bytes.length}`);
+  }
+  const stored = voxelsFromBytes(bytes, offset, n, dtype, h.littleEndian);
+  const scaling = readScaling(h, file);
+  const data = scaling || mode === 'float32' ? toFloat32(stored, scaling) : stored;
+  const geometry: NiftiGeometry = {
+    affineRas,
+    sformCode: h.sformCode,
+    qformCode: h.qformCode,
+    srow: h.srow,
+    quatern: h.quatern,
+    qoffset: h.qoffset,
+    pixdim: h.pixdim.slice(0, 4) as unknown as Vec4,
+    xyztUnits: h.xyztUnits,
+  };
+  return { volume: makeVolume(data, shape, affineRas), info: { path: file, format: 'nifti', storedDType: dtype, niftiGeometry: geometry } };
+}
+
+function spatialShape(h: Nifti1Header, file: string): Vec3 {
+  const ndim = h.dim[0];
+  if (ndim < 1 || ndim > 7) throw new Error(`${file}: invalid NIfTI dim[0] = ${ndim}`);
+  if (ndim < 3) throw new Error(`${file}: ${ndim}D image (dim[0] = ${ndim}); a 3D volume is required`);
+  const shape: Vec3 = [h.dim[1], h.dim[2], h.dim[3]];
+  if (!shape.every((v) => v >= 1)) throw new Error(`${file}: empty or invalid volume size ${shape.join(' x ')}`);
+  for (let d = 4; d <= ndim; d++) {
+    if (h.dim[d] > 1) throw new Error(`${file}: ${ndim}D image (dim[${d}] = ${h.dim[d]}); only single 3D volumes are supported`);
+  }
+  return shape;
+}
+
+/** nibabel's rule: a zero or non-finite slope means unscaled; a valid slope with a non-finite intercept is an error. */
+function readScaling(h: Nifti1Header, file: string): { slope: number; inter: number } | null {
+  const { sclSlope: slope, sclInter: inter } = h;
+  if (slope === 0 || !Number.isFinite(slope)) return null;
+  if (!Number.isFinite(inter)) throw new Error(`${file}: scl_slope is ${slope} but scl_inter is ${inter}`);
+  return slope === 1 && inter === 0 ? null : { slope, inter };
+}
+
+/** value * slope + inter in float64, then rounded once to float32 (numpy's order of operations). */
+function toFloat32(data: VoxelArray, scaling: { slope: number; inter: number } | null): Float32Array {
+  if (data instanceof Float32Array && !scaling) return data;
+  const out = new Float32Array(data.length);
+  if (!scaling) {
+    out.set(data);
+    return out;
+  }
+  const { slope, inter } = scaling;
+  // nibabel skips a unit slope or a zero intercept; skipping keeps the sign of zero identical too.
+  if (inter === 0) for (let i = 0; i < data.length; i++) out[i] = data[i] * slope;
+  else if (slope === 1) for (let i = 0; i < data.length; i++) out[i] = data[i] + inter;
+  else for (let i = 0; i < data.length; i++) out[i] = data[i] * slope + inter;
+  return out;
+}
