@@ -30,7 +30,8 @@ export interface DicomWebSeries {
   readonly studyDate: string;
 }
 
-type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
+/** The DICOM JSON model (PS3.18 F.2): tag -> { vr, Value }. */
+export type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
 
 const TAG = {
   studyUid: '0020000D',
@@ -47,7 +48,8 @@ const TAG = {
   referencedSops: '00081199',
 };
 
-function value(ds: DicomJson, tag: string): string {
+/** First value of a DICOM JSON attribute as text (person names: their alphabetic form); '' when absent. */
+export function dicomJsonValue(ds: DicomJson, tag: string): string {
   const v = ds[tag]?.Value?.[0];
   if (v === undefined || v === null) return '';
   if (typeof v === 'object' && 'Alphabetic' in (v as object)) return String((v as { Alphabetic: unknown }).Alphabetic);
@@ -99,21 +101,27 @@ export class DicomWebClient {
   async searchSeries(filters: Record<string, string> = { Modality: 'CT' }): Promise<DicomWebSeries[]> {
     const query = { ...filters, includefield: 'SeriesDescription,SeriesNumber,NumberOfSeriesRelatedInstances,PatientID,PatientName,StudyDate' };
     return (await this.qido('series', query)).map((ds) => ({
-      studyInstanceUid: value(ds, TAG.studyUid),
-      seriesInstanceUid: value(ds, TAG.seriesUid),
-      modality: value(ds, TAG.modality),
-      seriesDescription: value(ds, TAG.seriesDescription),
-      seriesNumber: value(ds, TAG.seriesNumber),
-      numberOfInstances: Number(value(ds, TAG.instances) || 0),
-      patientId: value(ds, TAG.patientId),
-      patientName: value(ds, TAG.patientName),
-      studyDate: value(ds, TAG.studyDate),
+      studyInstanceUid: dicomJsonValue(ds, TAG.studyUid),
+      seriesInstanceUid: dicomJsonValue(ds, TAG.seriesUid),
+      modality: dicomJsonValue(ds, TAG.modality),
+      seriesDescription: dicomJsonValue(ds, TAG.seriesDescription),
+      seriesNumber: dicomJsonValue(ds, TAG.seriesNumber),
+      numberOfInstances: Number(dicomJsonValue(ds, TAG.instances) || 0),
+      patientId: dicomJsonValue(ds, TAG.patientId),
+      patientName: dicomJsonValue(ds, TAG.patientName),
+      studyDate: dicomJsonValue(ds, TAG.studyDate),
     }));
   }
 
   /** SOP Instance UIDs of a series (QIDO-RS). */
   async listInstances(studyUid: string, seriesUid: string): Promise<string[]> {
-    return (await this.qido(`studies/${studyUid}/series/${seriesUid}/instances`, {})).map((ds) => value(ds, TAG.sopUid));
+    return (await this.qido(`studies/${studyUid}/series/${seriesUid}/instances`, {})).map((ds) => dicomJsonValue(ds, TAG.sopUid));
+  }
+
+  /** WADO-RS metadata of a series: one DICOM JSON object per instance, bulk data left out. */
+  async seriesMetadata(studyUid: string, seriesUid: string): Promise<DicomJson[]> {
+    const url = `${this.base}/studies/${studyUid}/series/${seriesUid}/metadata`;
+    return (await (await this.request('GET', url, { Accept: 'application/dicom+json' })).json()) as DicomJson[];
   }
 
   /** WADO-RS of one instance, as Part 10 bytes. */
@@ -169,6 +177,6 @@ export class DicomWebClient {
     const answer = (text.trim() ? JSON.parse(text) : {}) as DicomJson;
     const failed = answer[TAG.failedSops]?.Value ?? [];
     if (failed.length > 0) throw new Error(`DICOMweb POST ${url}: ${failed.length} instance(s) refused: ${JSON.stringify(failed).slice(0, 300)}`);
-    return (answer[TAG.referencedSops]?.Value ?? []).map((item) => value(item as DicomJson, '00081155'));
+    return (answer[TAG.referencedSops]?.Value ?? []).map((item) => dicomJsonValue(item as DicomJson, '00081155'));
   }
 }

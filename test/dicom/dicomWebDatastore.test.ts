@@ -1,0 +1,71 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readImage, writeImage } from '../../src/infer/io';
+import { flipRasLps, makeVolume, mulMat4 } from '../../src/infer/volume';
+import { DicomWebDatastore } from '../../src/dicom/dicomWebDatastore';
+import { readDicomSeries } from '../../src/dicom/readDicomSeries';
+import { craniumCt, thresholdLabels, writeTestSeries } from '../../scripts/dicom/testSeries';
+import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
+import { sharedLabelNames } from './helpers/craniumSeries';
+import { describeWithTools } from './helpers/externalTools';
+import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from './helpers/orthanc';
+import { removeTempDirs, tempDir } from './helpers/syntheticSeries';
+
+afterAll(removeTempDirs);
+
+const readVolume = async (file: string) => (await readImage(file, { voxels: 'stored' })).volume;
+
+describeWithOracle('DicomWebDatastore on a real Orthanc', () => {
+  describeWithTools(['Orthanc'], 'images are PACS series, labels go back as DICOM SEG', () => {
+    let orthanc: RunningOrthanc;
+    let ctDir: string;
+    let store: DicomWebDatastore;
+
+    beforeAll(async () => {
+      orthanc = await startOrthanc();
+      ctDir = path.join(tempDir('ds-src'), 'ct');
+      writeTestSeries(await craniumCt(ORACLE_DIR), 'flipped-rows-columns', ctDir);
+      await uploadToOrthanc(orthanc, fs.readdirSync(ctDir).map((f) => path.join(ctDir, f)));
+      store = new DicomWebDatastore({ baseUrl: orthanc.dicomWebUrl, auth: ORTHANC_USER, cacheDir: tempDir('ds-cache'), readVolume, labelNames: sharedLabelNames() });
+    }, 120_000);
+    afterAll(async () => orthanc?.stop());
+
+    it('lists the series, serves it as NIfTI, stores a label as SEG, and serves that label back', async () => {
+      const { volume, series } = await readDicomSeries(ctDir);
+      const id = series.seriesInstanceUid;
+      expect(await store.listImages()).toEqual([id]);
+      expect(await store.unlabeledImages()).toEqual([id]);
+      expect(await store.imageInfo(id)).toMatchObject({ StudyInstanceUID: series.studyInstanceUid, Modality: 'CT', NumberOfInstances: 108 });
+
+      const image = await readImage(await store.imagePath(id));
+      expect(Buffer.from(image.volume.data.buffer).equals(Buffer.from(volume.data.buffer))).toBe(true);
+      image.volume.affineRas.forEach((row, r) => row.forEach((v, c) => expect(Math.abs(v - volume.affineRas[r][c])).toBeLessThan(1e-4)));
+
+      const labels = thresholdLabels(volume);
+      const upload = path.join(tempDir('ds-upload'), 'label.nii.gz');
+      await writeImage(upload, labels, { dtype: 'uint8' });
+      await store.saveLabel(id, 'final', { tempPath: upload, fileName: 'label.nii.gz' }, { model: 'threshold' });
+      expect(await store.unlabeledImages()).toEqual([]);
+      expect(await store.stats()).toEqual({ total: 1, completed: 1, label_tags: { final: 1 } });
+
+      const fresh = new DicomWebDatastore({ baseUrl: orthanc.dicomWebUrl, auth: ORTHANC_USER, cacheDir: tempDir('ds-cache2'), readVolume, labelNames: sharedLabelNames() });
+      const back = await readVolume(await fresh.labelPath(id, 'final'));
+      expect(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(Buffer.from(labels.data))).toBe(true);
+      const pairs = await fresh.trainingPairs();
+      expect(pairs).toHaveLength(1);
+      expect((await fresh.dump()).objects[id].labels.final).toBeDefined();
+    });
+
+    it('refuses labels off the grid, unknown ids and new images with catalogued errors', async () => {
+      const { volume, series } = await readDicomSeries(ctDir);
+      const moved = makeVolume(thresholdLabels(volume).data, volume.shape, mulMat4(volume.affineRas, [[1, 0, 0, 2], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]));
+      const upload = path.join(tempDir('ds-bad'), 'label.nii.gz');
+      await writeImage(upload, moved, { dtype: 'uint8' });
+      await expect(store.saveLabel(series.seriesInstanceUid, 'final', { tempPath: upload, fileName: 'label.nii.gz' }, {})).rejects.toMatchObject({ code: 'GRID_MISMATCH' });
+      await expect(store.imagePath('1.2.3')).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+      await expect(store.labelPath(series.seriesInstanceUid, 'original')).rejects.toMatchObject({ code: 'LABEL_NOT_FOUND' });
+      await expect(store.addImage()).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      expect(flipRasLps(volume.affineRas)[0][0]).toBeLessThan(0); // the flipped series really is not axial-identity
+    });
+  });
+});
