@@ -33,8 +33,12 @@ export function traceContours(win: MaskWindow): Contour[] {
   const startXY = new Map<number, [number, number]>();
   for (let y = y0 - 1; y <= y1; y++) {
     for (let x = x0 - 1; x <= x1; x++) {
-      const state = CORNERS.map(([dx, dy]) => inside(x + dx, y + dy));
-      if (state.every((s) => s) || state.every((s) => !s)) continue;
+      const tl = inside(x, y);
+      const tr = inside(x + 1, y);
+      const br = inside(x + 1, y + 1);
+      const bl = inside(x, y + 1);
+      if (tl === tr && tr === br && br === bl) continue; // no boundary in this cell (most cells)
+      const state = [tl, tr, br, bl];
       // Crossings along the cell boundary, clockwise; "in" = entering the inside region.
       const crossings: { entering: boolean; X: number; Y: number }[] = [];
       for (let c = 0; c < 4; c++) {
