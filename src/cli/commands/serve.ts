@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTotalSegApp } from '../../apps/totalseg/createTotalSegApp';
+import { modelPath, pullBundleModel } from '../../apps/totalseg/pullModels';
+import { readImage } from '../../infer/io';
+import { SegmentationRunner } from '../../infer/segmentationRunner';
+import { Resolution } from '../../infer/segmentTypes';
+import { loadAuthConfig } from '../../server/auth/authConfig';
+import { createServer } from '../../server/createServer';
+import { serve } from '../../server/serve';
+import { projectRoot } from '../../util/projectRoot';
+import { makeProgressBar } from '../progressBar';
+import { UsageError } from '../usageError';
+import { defaultModelsDir } from './models';
+
+export const serveUsage =
+  'wbct serve [--studies DIR] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--auth users.json] [--no-pull]   MONAI Label server';
+
+/** The folder `npm start` serves when no --studies is given: created on first start. */
+export function defaultStudiesDir(): string {
+  return process.env.WBCT_STUDIES_DIR ?? path.join(projectRoot(), 'datastore');
+}
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      studies: { type: 'string' },
+      port: { type: 'string', default: process.env.PORT ?? '8000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      models: { type: 'string' },
+      threads: { type: 'string' },
+      auth: { type: 'string' },
+      'no-pull': { type: 'boolean', default: false },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
+  const studiesDir = path.resolve(values.studies ?? defaultStudiesDir());
+  const modelsDir = path.resolve(values.models ?? defaultModelsDir());
+  fs.mkdirSync(studiesDir, { recursive: true });
+
+  const modelFiles = {} as Record<Resolution, string>;
+  for (const r of ['highres', 'lowres'] as const) {
+    modelFiles[r] = modelPath(modelsDir, r);
+    if (fs.existsSync(modelFiles[r]) || values['no-pull']) continue;
+    process.stderr.write(`${path.basename(modelFiles[r])} is missing in ${modelsDir}; fetching it (wbct models pull ${r})\n`);
+    const bar = makeProgressBar(`download ${r}`, ' B');
+    try {
+      await pullBundleModel(modelsDir, r, { onProgress: (_f, got, total) => bar.update(got, total ?? got) });
+    } finally {
+      bar.stop();
+    }
+  }
+
+  const readVolume = async (file: string) => (await readImage(file, { voxels: 'stored' })).volume;
+  const runner = new SegmentationRunner({ threads });
+  const app = await createTotalSegApp({
+    studiesDir,
+    modelFiles,
+    segmenter: runner,
+    readVolume,
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+  });
+  const server = createServer(app, { readVolume, auth: values.auth ? loadAuthConfig(values.auth) : null });
+  const running = await serve(server, { host: values.host, port });
+  process.stderr.write(`wbct serving ${studiesDir} at ${running.url} (models in ${modelsDir})\n`);
+  await new Promise<void>((resolve) => running.http.once('close', () => resolve()));
+}

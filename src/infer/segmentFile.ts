@@ -1,0 +1,79 @@
+import { readImage, writeImage } from './io';
+import { ModelPool } from './modelPool';
+import { ArgmaxSink } from './slidingWindow/blendSinks';
+import { slidingWindowInference } from './slidingWindow/slidingWindowInference';
+import { invertBundleLabels, preprocessBundle } from './transforms';
+import { ROI, SPACING_MM, SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
+import { makeVolume } from './volume';
+
+export interface SegmentHooks {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: SegmentProgress) => void;
+}
+
+const seconds = (from: number) => (performance.now() - from) / 1000;
+
+/**
+ * The bundle's inference chain on one file: load -> RAS -> isotropic spacing -> z-score (nonzero) -> [-1, 1] ->
+ * Gaussian sliding window, streamed to argmax -> nearest-neighbour inversion to the input grid -> label file.
+ */
+export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks: SegmentHooks = {}): Promise<SegmentResult> {
+  const { signal, onProgress } = hooks;
+  const stage = (s: SegmentProgress['stage'], done = 0, total = 1) => onProgress?.({ stage: s, done, total });
+  const tStart = performance.now();
+  const session = models.get(req.modelPath); // loads while the image is read and preprocessed
+
+  stage('load');
+  const { pre, info } = await (async () => {
+    const loaded = await readImage(req.inputPath);
+    signal?.throwIfAborted();
+    stage('preprocess');
+    // Only the preprocessed copy outlives this block, so the full-resolution float32 input can be collected.
+    return { pre: preprocessBundle(loaded.volume, SPACING_MM[req.resolution]), info: loaded.info };
+  })();
+  const tPre = seconds(tStart);
+
+  const tInfer0 = performance.now();
+  const model = await session;
+  signal?.throwIfAborted();
+  const sink = new ArgmaxSink(pre.volume.shape);
+  await slidingWindowInference(
+    pre.volume,
+    async (batch, count, roi) => (await model.predict({ data: batch, dims: [count, 1, roi[0], roi[1], roi[2]] })).data,
+    sink,
+    {
+      roi: [ROI, ROI, ROI],
+      overlap: req.overlap ?? 0.25,
+      batchSize: req.swBatchSize ?? 1,
+      signal,
+      onWindow: (done, total) => stage('infer', done, total),
+    },
+  );
+  const tInfer = seconds(tInfer0);
+
+  stage('invert');
+  const tInvert0 = performance.now();
+  const labels = invertBundleLabels(makeVolume(sink.labels, pre.volume.shape, pre.volume.affineRas), pre.inverse);
+  const tInvert = seconds(tInvert0);
+
+  const tPost0 = performance.now();
+  const labelCounts = new Array<number>(256).fill(0);
+  for (let i = 0; i < labels.data.length; i++) labelCounts[labels.data[i]]++;
+  let top = 255;
+  while (top > 0 && labelCounts[top] === 0) top--;
+  const tPost = seconds(tPost0);
+
+  signal?.throwIfAborted();
+  stage('write');
+  const tWrite0 = performance.now();
+  await writeImage(req.outputPath, labels, { dtype: req.outputDtype ?? 'uint8', like: info });
+  const tWrite = seconds(tWrite0);
+
+  return {
+    outputPath: req.outputPath,
+    latencies: { pre: tPre, infer: tInfer, invert: tInvert, post: tPost, write: tWrite, total: seconds(tStart) },
+    shape: labels.shape,
+    labelCounts: labelCounts.slice(0, Math.max(top + 1, 105)),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
