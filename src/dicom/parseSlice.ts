@@ -21,6 +21,8 @@ export interface ParsedSlice extends DicomPatientStudy {
   readonly pixelSpacing: readonly [number, number];
   readonly sliceThickness: number | undefined;
   readonly numberOfFrames: number;
+  /** ImageType values, upper case (e.g. ORIGINAL, PRIMARY, AXIAL or LOCALIZER). */
+  readonly imageType: readonly string[];
   /** Stored values times RescaleSlope plus RescaleIntercept, row by row (column index fastest). */
   pixels(): Float32Array;
 }
@@ -110,6 +112,7 @@ export function parseSlice(source: string, bytes: Uint8Array): ParsedSlice | und
     pixelSpacing: [ps[0], ps[1]],
     sliceThickness: ds.floatString('x00180050'),
     numberOfFrames: ds.intString('x00280008') ?? 1,
+    imageType: Array.from({ length: ds.numStringValues('x00080008') ?? 0 }, (_, i) => (ds.string('x00080008', i) ?? '').toUpperCase()),
     // After inflation (deflated syntax) ds.byteArray is the inflated copy, which pixelElement's offset refers to.
     pixels: () => decodeSlicePixels(source, ds.byteArray, pixelElement, format),
   };

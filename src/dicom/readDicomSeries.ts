@@ -31,6 +31,7 @@ async function parseAll(pathOrZip: string): Promise<Map<string, ParsedSlice[]>> 
     if (!isPart10(src.bytes)) continue; // README, DS_Store, raw non-Part-10 files: not ours to judge
     const slice = parseSlice(src.name, src.bytes);
     if (!slice) continue; // DICOMDIR, SEG, RTSTRUCT, SR, ...: not a positioned image
+    if (slice.imageType.includes('LOCALIZER')) continue; // scout views sometimes share the CT's series
     if (slice.numberOfFrames > 1) throw new Error(`${src.name}: multi-frame images (${slice.numberOfFrames} frames) are not supported; export the series as single-frame slices`);
     const group = bySeries.get(slice.seriesInstanceUid) ?? [];
     group.push(slice);

@@ -92,6 +92,19 @@ describe('readDicomSeries rejects what is not one regular grid', () => {
     await expect(readDicomSeries(dir)).rejects.toThrow(/two slices at the same position/);
   });
 
+  it('a localizer (scout) in the same series is left out, not treated as a misoriented slice', async () => {
+    const { dir, written } = freshSeries();
+    fs.copyFileSync(written.files[0], path.join(dir, 'scout.dcm'));
+    editDicomFile(path.join(dir, 'scout.dcm'), (ds) => {
+      ds.SOPInstanceUID = newUid();
+      ds.ImageType = ['ORIGINAL', 'PRIMARY', 'LOCALIZER'];
+      ds.ImageOrientationPatient = ['1', '0', '0', '0', '0', '-1'];
+    });
+    const { volume, series } = await readDicomSeries(dir);
+    expect(volume.shape).toEqual(SHAPE);
+    expect(series.slices.map((s) => s.sopInstanceUid)).toEqual(written.sopInstanceUids);
+  });
+
   it('mixed orientation within one series', async () => {
     const { dir, written } = freshSeries();
     editDicomFile(written.files[4], (ds) => (ds.ImageOrientationPatient = ['0', '1', '0', '1', '0', '0']));
