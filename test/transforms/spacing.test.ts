@@ -1,4 +1,4 @@
-import { planSpacing, resampleToSpacing, undoSpacingNearest } from '../../src/infer/transforms';
+import { planSpacing, resampleToSpacing, resampleToSpacingNearest, undoSpacingNearest } from '../../src/infer/transforms';
 import { makeVolume, type Mat4, type Vec3 } from '../../src/infer/volume';
 
 const RAS_2MM: Mat4 = [[2, 0, 0, -10], [0, 2, 0, 5], [0, 0, 2, 7], [0, 0, 0, 1]];
@@ -41,6 +41,18 @@ describe('resampleToSpacing (MONAI Spacingd, bilinear, border)', () => {
     expect(record.unchanged).toBe(true);
     expect(volume.data).toBe(input.data);
     expect(volume.affineRas).toEqual(affine);
+  });
+
+  it('nearest mode (labels) uses the same grid and keeps the array type', () => {
+    const labels = makeVolume(new Uint8Array(10 * 6 * 4).map((_, v) => v % 10), [10, 6, 4], RAS_2MM);
+    const image = makeVolume(new Float32Array(10 * 6 * 4), [10, 6, 4], RAS_2MM);
+    const { volume } = resampleToSpacingNearest(labels, 1);
+    const bilinear = resampleToSpacing(image, 1).volume;
+    expect(volume.shape).toEqual(bilinear.shape);
+    expect(volume.affineRas).toEqual(bilinear.affineRas);
+    expect(volume.data).toBeInstanceOf(Uint8Array);
+    // Output voxel 2i sits on input voxel i.
+    for (let i = 0; i < 10; i++) expect(volume.data[2 * i]).toBe(i);
   });
 
   it('rejects a non-positive target spacing', () => {

@@ -1,6 +1,6 @@
 /** The bundle's spatial and intensity transforms, each a pure function over a Volume, MONAI 1.4.0 semantics. */
 export { preprocessBundle, invertBundleLabels, type BundleInverse, type BundlePreprocessed } from './bundlePreprocess';
 export { orientToRas, undoOrientation, ioOrientation, type Orientation, type OrientationRecord, type AxisOrientation } from './orientation';
-export { resampleToSpacing, undoSpacingNearest, type SpacingRecord } from './spacing';
+export { resampleToSpacing, resampleToSpacingNearest, undoSpacingNearest, type SpacingRecord } from './spacing';
 export { planSpacing, planInverse, planResample, type ResamplePlan } from './spacingGeometry';
 export { normalizeNonzero, scaleIntensity, type IntensityOptions } from './intensity';
