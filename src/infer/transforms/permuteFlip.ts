@@ -13,11 +13,21 @@ export function permuteFlipAxes<T extends VoxelArray>(data: T, shape: Vec3, sour
   const out = new (data.constructor as new (n: number) => T)(data.length);
   const [n0, n1, n2] = outShape;
   let o = 0;
+  // Rows along input axis 0 (the usual case: only flips) are copied with native set/reverse.
+  const rowsContiguous = Math.abs(step[0]) === 1;
+  const reversed = step[0] === -1;
   for (let k = 0; k < n2; k++) {
     const baseK = start[0] + start[1] + start[2] + k * step[2];
     for (let j = 0; j < n1; j++) {
       let src = baseK + j * step[1];
-      for (let i = 0; i < n0; i++, src += step[0]) out[o++] = data[src];
+      if (rowsContiguous) {
+        const first = reversed ? src - n0 + 1 : src;
+        out.set(data.subarray(first, first + n0), o);
+        if (reversed) out.subarray(o, o + n0).reverse();
+        o += n0;
+      } else {
+        for (let i = 0; i < n0; i++, src += step[0]) out[o++] = data[src];
+      }
     }
   }
   return out;
