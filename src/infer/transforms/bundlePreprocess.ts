@@ -1,4 +1,7 @@
-import type { Volume, VoxelArray } from '../volume';
+import { makeVolume, type Volume, type VoxelArray } from '../volume';
+import { gatherByOffsets, nearestOffsets, type AxisOffsets } from './nearest';
+import { samplingGrid } from './samplingGrid';
+import { planInverse } from './spacingGeometry';
 import { normalizeNonzero, scaleIntensity } from './intensity';
 import { orientToRas, undoOrientation, type OrientationRecord } from './orientation';
 import { resampleToSpacing, undoSpacingNearest, type SpacingRecord } from './spacing';
@@ -34,5 +37,24 @@ export function preprocessBundle(image: Volume<Float32Array>, spacingMm: number)
  * original spacing, then the original axis order. The result has the input image's shape and affine exactly.
  */
 export function invertBundleLabels<T extends VoxelArray>(labels: Volume<T>, inverse: BundleInverse): Volume<T> {
-  return undoOrientation(undoSpacingNearest(labels, inverse.spacing), inverse.orientation);
+  return invertInOnePass(labels, inverse) ?? undoOrientation(undoSpacingNearest(labels, inverse.spacing), inverse.orientation);
+}
+
+/**
+ * The same result in a single gather when the inverse resample is separable (any axis-aligned input): each axis of
+ * the input grid reads its RAS axis' nearest-neighbour table, reversed where the orientation flipped it. Saves one
+ * full-size pass and one full-size array. Null when the resample grid is oblique or nothing was resampled.
+ */
+function invertInOnePass<T extends VoxelArray>(labels: Volume<T>, inverse: BundleInverse): Volume<T> | null {
+  const { spacing, orientation } = inverse;
+  if (spacing.unchanged || !labels.shape.every((n, i) => n === spacing.outShape[i])) return null;
+  const back = planInverse(spacing);
+  if (back.unchanged) return null;
+  const rasOffsets = nearestOffsets(samplingGrid(back.xform, back.inShape, back.outShape));
+  if (!rasOffsets) return null;
+  const offsets = orientation.orientation.map((axis) => {
+    const table = rasOffsets[axis.worldAxis];
+    return axis.flip ? table.slice().reverse() : table;
+  }) as AxisOffsets;
+  return makeVolume(gatherByOffsets(labels.data, offsets), orientation.inputShape, orientation.inputAffine);
 }
