@@ -72,8 +72,10 @@ export class TaskRunner {
     this.tasks.push(entry);
     if (this.tasks.length > this.maxHistory) this.tasks.splice(0, this.tasks.length - this.maxHistory);
     this.pending.push(entry);
+    // Answer as MONAI Label does: the task as submitted; it starts right after.
+    const submitted = this.copy(entry.json);
     this.pump();
-    return this.copy(entry.json);
+    return submitted;
   }
 
   /** Resolves with the task's final JSON (for `run_sync`). */
