@@ -3,20 +3,8 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { readVolumeFile, testImage, testLabel, writeVolumeFile } from './harness/imageFiles';
 import { GridCopySegmenter } from './harness/gridCopySegmenter';
+import { slicerMultipartBody } from './harness/rawHttp';
 import { startTestServer, type TestServer } from './harness/testServer';
-
-/** Slicer's literal multipart boundary (unquoted, with `$`). */
-const SLICER_BOUNDARY = '----------lImIt_of_THE_fIle_eW_$';
-
-function slicerMultipart(params: object, file?: { field: string; name: string; bytes: Buffer }): Buffer {
-  const parts = [Buffer.from(`--${SLICER_BOUNDARY}\r\nContent-Disposition: form-data; name="params"\r\n\r\n${JSON.stringify(params)}\r\n`)];
-  if (file) {
-    parts.push(Buffer.from(`--${SLICER_BOUNDARY}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
-    parts.push(file.bytes, Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${SLICER_BOUNDARY}--\r\n`));
-  return Buffer.concat(parts);
-}
 
 describe('datastore endpoints', () => {
   let t: TestServer;
@@ -56,8 +44,8 @@ describe('datastore endpoints', () => {
   );
 
   test('Slicer framing: literal boundary, Windows path filename, id from the basename', async () => {
-    const body = slicerMultipart({ client_id: 'user-xyz' }, { field: 'file', name: 'C:\\Users\\me\\AppData\\Local\\Temp\\tmpab12.nii.gz', bytes: fs.readFileSync(imagePath) });
-    const res = await request(t.server).put('/datastore/').set('content-type', `multipart/form-data; boundary=${SLICER_BOUNDARY}`).send(body).expect(200);
+    const body = slicerMultipartBody({ client_id: 'user-xyz' }, [{ field: 'file', filename: 'C:\\Users\\me\\AppData\\Local\\Temp\\tmpab12.nii.gz', bytes: fs.readFileSync(imagePath) }]);
+    const res = await request(t.server).put('/datastore/').set('content-type', body.contentType).send(body.bytes).expect(200);
     expect(res.body).toEqual({ image: 'tmpab12' });
     expect(fs.existsSync(path.join(t.studiesDir, 'tmpab12.nii.gz'))).toBe(true);
   });

@@ -22,7 +22,8 @@ async function until(check: () => boolean): Promise<void> {
   expect(check()).toBe(true);
 }
 
-const SLICER_PARAMS = { device: 'cpu', highres: true, sw_overlap: 0.25, sw_batch_size: 1, result_extension: '.nii.gz', result_dtype: 'uint8', client_id: 'user-xyz' };
+/** Exactly what Slicer sends: the flattened model config plus result_extension .nrrd and result_dtype uint8. */
+const SLICER_PARAMS = { device: 'cpu', highres: true, sw_overlap: 0.25, sw_batch_size: 1, result_extension: '.nrrd', result_dtype: 'uint8', client_id: 'user-xyz' };
 
 async function withUploadedImage(t: TestServer, id = 'case001'): Promise<string> {
   const file = await t.imageFile(`${id}.nii.gz`);
@@ -63,7 +64,8 @@ describe('protocol: POST /infer/{model} answer framing', () => {
     expect(Object.keys(params.latencies).sort()).toEqual(['infer', 'invert', 'post', 'pre', 'total', 'write']);
     expect(params.centroids).toEqual({});
     const filename = parts[1].filename as string;
-    expect(filename).toMatch(/^tmp[0-9a-f]{16}\.nii\.gz$/);
+    expect(filename).toMatch(/^tmp[0-9a-f]{16}\.nrrd$/);
+    expect(parts[1].value.subarray(0, 4).toString('latin1')).toBe('NRRD');
     expect(parts[1].headers['content-type']).toBe('application/octet-stream');
 
     // The file part is the label on the image's exact grid.
@@ -97,7 +99,7 @@ describe('protocol: POST /infer/{model} answer framing', () => {
     const tmp = fs.mkdtempSync(path.join(t.root, 'client-'));
     const image = path.join(t.root, 'scratch', 'case001.nii.gz');
     // Asynchronously: the server answering the client runs in this very process.
-    const run = await promisify(execFile)('python3', ['-W', 'ignore::DeprecationWarning', path.join(FIXTURES_DIR, 'server', 'slicer_client.py'), running.url, tmp, image, '6: CT Chest', '.nii.gz', '-'], { timeout: 60_000 });
+    const run = await promisify(execFile)('python3', ['-W', 'ignore::DeprecationWarning', path.join(FIXTURES_DIR, 'server', 'slicer_client.py'), running.url, tmp, image, '6: CT Chest', '.nrrd', '-'], { timeout: 60_000 });
     expect(run.stderr).toBe('');
     const out = JSON.parse(run.stdout);
     expect(out).toMatchObject({ auth_enabled: false, auth_status: 404, info_models: [MODEL], train_running: false, upload: { image: '6: CT Chest' } });
@@ -108,7 +110,8 @@ describe('protocol: POST /infer/{model} answer framing', () => {
     expect(Object.keys(out.infer_params.label_names)).toHaveLength(104);
     expect(fs.existsSync(out.result_path)).toBe(true);
     expect(out.save_label).toEqual({ image: out.sample.id, label: out.sample.id });
-    expect(out.download_name).toMatch(/\.nii\.gz$/);
+    expect(out.result_path).toMatch(/\.nrrd$/);
+    expect(out.download_name).toMatch(/^6_CT_Chest-[0-9a-f]{10}\.nrrd$/);
     expect(fs.readFileSync(out.download_path).equals(fs.readFileSync(out.result_path))).toBe(true);
     expect(out.stats.completed).toBeGreaterThanOrEqual(1);
   });
@@ -138,7 +141,9 @@ describe('protocol: infer options, save_label and errors', () => {
     expect(json.headers['content-type']).toMatch(/application\/json/);
     expect(Object.keys(json.body.label_names)).toHaveLength(104);
     const image = await request(t.server).post(`/infer/${MODEL}?image=case001&output=image`).field('params', JSON.stringify(SLICER_PARAMS)).expect(200);
-    expect(image.headers['content-disposition']).toMatch(/^attachment; filename="tmp[0-9a-f]{16}\.nii\.gz"$/);
+    expect(image.headers['content-disposition']).toMatch(/^attachment; filename="tmp[0-9a-f]{16}\.nrrd"$/);
+    const nifti = await request(t.server).post(`/infer/${MODEL}?image=case001&output=image`).field('params', JSON.stringify({ ...SLICER_PARAMS, result_extension: '.nii.gz' })).expect(200);
+    expect(nifti.headers['content-disposition']).toMatch(/\.nii\.gz"$/);
   });
 
   test('an image uploaded as the "file" part is segmented without entering the datastore', async () => {

@@ -33,8 +33,9 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new Ap
 /** Maps any error to the catalogue's status and `{"detail": ...}`; unexpected errors are logged and answer 500. */
 export function errorMiddleware(log: ServerLog): ErrorRequestHandler {
   return (err, req, res, next) => {
-    if (err instanceof Error && err.name === 'AbortError' && (res.destroyed || req.socket.destroyed)) {
-      log.info('request cancelled: client disconnected', { method: req.method, path: req.path });
+    // The client hung up (its job was cancelled); there is nobody to answer.
+    if (req.socket.destroyed && !res.headersSent) {
+      log.info('request cancelled: client disconnected', { method: req.method, path: req.path, reason: err instanceof Error ? err.message : String(err) });
       return;
     }
     const apiError = err instanceof ApiError ? err : clientErrorOf(err);

@@ -1,13 +1,13 @@
-import { readNifti } from '../../../src/infer/io/niftiRead';
-import { writeNifti } from '../../../src/infer/io/niftiWrite';
+import { readImage, writeImage } from '../../../src/infer/io';
 import { makeVolume, type Mat4, type Vec3, type Volume, type VoxelArray } from '../../../src/infer/volume';
 import type { VolumeReader } from '../../../src/server/interfaces/volumeReader';
 
-/** The project's image reader, voxels in their stored type (label maps stay integers). */
-export const readVolumeFile: VolumeReader = async (file) => (await readNifti(file, 'stored')).volume;
+/** The project's image reader (as `wbct serve` wires it), voxels in their stored type (label maps stay integers). */
+export const readVolumeFile: VolumeReader = async (file) => (await readImage(file, { voxels: 'stored' })).volume;
 
+/** Writes .nii, .nii.gz or .nrrd by extension. */
 export async function writeVolumeFile(file: string, volume: Volume<VoxelArray>): Promise<void> {
-  await writeNifti(file, volume, { gzip: file.endsWith('.gz') });
+  await writeImage(file, volume);
 }
 
 /** The cranium fixture's frame: LPS-stored diagonal spacing, so RAS flips two axes. */
