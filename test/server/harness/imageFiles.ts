@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { readImage, writeImage } from '../../../src/infer/io';
 import { makeVolume, type Mat4, type Vec3, type Volume, type VoxelArray } from '../../../src/infer/volume';
 import type { VolumeReader } from '../../../src/server/interfaces/volumeReader';
@@ -5,8 +7,9 @@ import type { VolumeReader } from '../../../src/server/interfaces/volumeReader';
 /** The project's image reader (as `wbct serve` wires it), voxels in their stored type (label maps stay integers). */
 export const readVolumeFile: VolumeReader = async (file) => (await readImage(file, { voxels: 'stored' })).volume;
 
-/** Writes .nii, .nii.gz or .nrrd by extension. */
+/** Writes .nii, .nii.gz or .nrrd by extension, creating the folder. */
 export async function writeVolumeFile(file: string, volume: Volume<VoxelArray>): Promise<void> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
   await writeImage(file, volume);
 }
 

@@ -96,7 +96,7 @@ export function parseMultipartLikeCgi(contentType: string, body: Buffer): Multip
 export const SLICER_BOUNDARY = '----------lImIt_of_THE_fIle_eW_$';
 
 export function slicerMultipartBody(params: object, files: ReadonlyArray<{ field: string; filename: string; bytes: Buffer }> = []): { contentType: string; bytes: Buffer } {
-  const parts = [Buffer.from(`--${SLICER_BOUNDARY}\r\nContent-Disposition: form-data; name="params"\r\n\r\n${JSON.stringify(params)}\r\n`)];
+  const parts: Buffer[] = [Buffer.from(`--${SLICER_BOUNDARY}\r\nContent-Disposition: form-data; name="params"\r\n\r\n${JSON.stringify(params)}\r\n`)];
   for (const f of files) {
     parts.push(Buffer.from(`--${SLICER_BOUNDARY}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), f.bytes, Buffer.from('\r\n'));
   }
