@@ -2,7 +2,7 @@
 export { readDicomSeries, listDicomSeries, type ReadDicomSeriesOptions, type DicomSeriesVolume, type DicomSeriesSummary } from './readDicomSeries';
 export type { DicomSeriesInfo, DicomSliceRef, DicomPatientStudy } from './seriesInfo';
 export { buildDicomSeg, writeDicomSeg, type DerivedObjectOptions, type DerivedObjectResult } from './writeDicomSeg';
-export { buildRtStruct, writeRtStruct } from './writeRtStruct';
+export { buildRtStruct, writeRtStruct, type RtStructOptions } from './writeRtStruct';
 export { readDicomSeg } from './readDicomSeg';
 export { writeCtSeries, type WriteCtSeriesOptions, type WrittenCtSeries } from './writeCtSeries';
 export { DicomWebClient, type DicomWebAuth, type DicomWebClientOptions, type DicomWebSeries } from './dicomWebClient';

@@ -4,7 +4,7 @@ import { traceContours, type Contour } from './marchingSquares';
 /** Closed contours of one label on one slice, in pixel coordinates (x = i, y = j). */
 export interface SliceContours {
   readonly k: number;
-  readonly contours: readonly Contour[];
+  readonly contours: Contour[];
 }
 
 /** Per label, per slice, the tight pixel bounds of that label (one pass over the volume). */

@@ -1,6 +1,8 @@
 import type { NaturalDataset } from 'dcmjs';
 import { flipRasLps, type LabelVolume, type Mat4 } from '../infer/volume';
+import { mergeHolesByKeyhole } from './keyholeContours';
 import { labelContours } from './labelContours';
+import type { Contour } from './marchingSquares';
 import { labelColorRgb, labelName } from './labelStyle';
 import { datasetToPart10, dicomDateTime, formatDS, IMPLICIT_VR_LITTLE_ENDIAN, newUid, writeFileAtomic } from './part10';
 import { assertOnSeriesGrid } from './seriesGrid';
@@ -10,6 +12,15 @@ import type { DerivedObjectOptions, DerivedObjectResult } from './writeDicomSeg'
 const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
 /** The Study Component Management class that RTReferencedStudySequence conventionally names (PS3.3 C.8.8.5). */
 const STUDY_REFERENCE_SOP_CLASS = '1.2.840.10008.3.1.2.3.1';
+
+export interface RtStructOptions extends DerivedObjectOptions {
+  /**
+   * How holes are written. `keyhole` (default): joined to their outer contour by a zero-width channel, one polygon per
+   * region, read correctly whether a reader ORs or XORs the contours of a slice. `separate`: holes as their own
+   * contours, which only readers that XOR (even-odd) contours read as holes.
+   */
+  readonly holes?: 'keyhole' | 'separate';
+}
 
 /** Patient-space (LPS) contour points, 3 decimals: well below any CT voxel, and short DS strings. */
 function contourData(contour: readonly number[], k: number, lps: Mat4): string[] {
@@ -23,13 +34,14 @@ function contourData(contour: readonly number[], k: number, lps: Mat4): string[]
 
 /**
  * Builds an RT Structure Set: one ROI per non-empty label, closed planar contours per slice from marching squares
- * (holes are their own contours, read back with the usual even-odd rule), points in patient LPS mm, each contour
- * referencing its CT slice. Written as implicit VR so large contours are not limited by the 64 KiB explicit-VR length.
+ * (holes per `opts.holes`), points in patient LPS mm, each contour referencing its CT slice. Written as implicit VR so
+ * large contours are not limited by the 64 KiB an explicit-VR DS value may hold.
  */
-export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts: DerivedObjectOptions): DerivedObjectResult {
+export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts: RtStructOptions): DerivedObjectResult {
   assertOnSeriesGrid(labels, series, 'RTSTRUCT');
   const lps = flipRasLps(labels.affineRas);
   const contoursPerLabel = labelContours(labels);
+  const shape = opts.holes === 'separate' ? (c: Contour[]) => c : mergeHolesByKeyhole;
   if (contoursPerLabel.size === 0) throw new Error('RTSTRUCT: the label map is empty (no label other than 0)');
   const now = dicomDateTime();
   const seriesUid = newUid();
@@ -40,7 +52,7 @@ export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts
   const roiContours: NaturalDataset[] = items.map(({ number, label }) => ({
     ROIDisplayColor: labelColorRgb(label),
     ContourSequence: contoursPerLabel.get(label)!.flatMap(({ k, contours }) =>
-      contours.map((c) => ({
+      shape(contours).map((c) => ({
         ContourImageSequence: [imageRef(k)],
         ContourGeometricType: 'CLOSED_PLANAR',
         NumberOfContourPoints: c.length / 2,
@@ -114,7 +126,7 @@ export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts
 }
 
 /** Writes {@link buildRtStruct}'s file atomically to `outPath`. */
-export function writeRtStruct(labels: LabelVolume, series: DicomSeriesInfo, outPath: string, opts: DerivedObjectOptions): DerivedObjectResult {
+export function writeRtStruct(labels: LabelVolume, series: DicomSeriesInfo, outPath: string, opts: RtStructOptions): DerivedObjectResult {
   const result = buildRtStruct(labels, series, opts);
   writeFileAtomic(outPath, result.bytes);
   return result;
