@@ -12,7 +12,7 @@ import type { LabelNames } from './labelStyle';
 import { readDicomSeg } from './readDicomSeg';
 import { readDicomSeries } from './readDicomSeries';
 import { assertOnSeriesGrid } from './seriesGrid';
-import { buildDicomSeg } from './writeDicomSeg';
+import { buildDicomSeg, type DerivedObjectOptions, type DerivedObjectResult } from './writeDicomSeg';
 
 const { trunc } = Math;
 
@@ -104,26 +104,37 @@ export class DicomWebDatastore implements Datastore {
   /** Checks the label lies on the series' grid, writes it as a DICOM SEG and stores it with STOW-RS. */
   async saveLabel(id: string, tag: string, file: IncomingFile, info: JsonObject): Promise<string> {
     if (!/^[A-Za-z0-9_-]{1,48}$/.test(tag)) throw new ApiError('INVALID_PARAM', `label tag ${JSON.stringify(tag)} must be 1-48 letters, digits, "_" or "-"`);
+    const { seg, labels } = await this.segFor(id, file.tempPath, file.fileName, { seriesDescription: `${LABEL_TAG_PREFIX}${tag}`, algorithmVersion: typeof info.model === 'string' ? info.model : undefined });
+    await this.client.store([seg.bytes]);
+    await writeCached(path.join(this.opts.cacheDir, 'labels', tag, `${seg.sopInstanceUid}.nii.gz`), labels, 'uint8');
+    return id;
+  }
+
+  /**
+   * A DICOM SEG for a label file on image `id`'s grid (an inference result, for `/infer?output=dicom_seg`), without
+   * storing it. Errors are ApiErrors: GRID_MISMATCH, NOT_AN_IMAGE, INVALID_PARAM (empty or non-integer labels).
+   */
+  async dicomSegFor(id: string, labelFile: string): Promise<DerivedObjectResult> {
+    return (await this.segFor(id, labelFile, path.basename(labelFile), { seriesDescription: 'wbct:inference' })).seg;
+  }
+
+  private async segFor(id: string, file: string, name: string, extra: Partial<DerivedObjectOptions>): Promise<{ seg: DerivedObjectResult; labels: LabelVolume }> {
     const { series } = await readDicomSeries(await this.seriesDir(await this.catalogue.read(), id));
-    const read = await this.opts.readVolume(file.tempPath).catch((e: Error) => {
-      throw new ApiError('NOT_AN_IMAGE', `label "${file.fileName}": ${e.message}`);
+    const read = await this.opts.readVolume(file).catch((e: Error) => {
+      throw new ApiError('NOT_AN_IMAGE', `label "${name}": ${e.message}`);
     });
-    if (!allIntegersIn(read.data, 0, 255)) throw new ApiError('INVALID_PARAM', `label "${file.fileName}" has values that are not integers 0..255`);
+    if (!allIntegersIn(read.data, 0, 255)) throw new ApiError('INVALID_PARAM', `label "${name}" has values that are not integers 0..255`);
     const labels: LabelVolume = makeVolume(Uint8Array.from(read.data as ArrayLike<number>), read.shape, read.affineRas);
     try {
       assertOnSeriesGrid(labels, series, `label for image ${JSON.stringify(id)}`);
     } catch (e) {
       throw new ApiError('GRID_MISMATCH', (e as Error).message);
     }
-    let seg;
     try {
-      seg = buildDicomSeg(labels, series, { labelNames: this.opts.labelNames, seriesDescription: `${LABEL_TAG_PREFIX}${tag}`, algorithmVersion: typeof info.model === 'string' ? info.model : undefined });
+      return { seg: buildDicomSeg(labels, series, { labelNames: this.opts.labelNames, ...extra }), labels };
     } catch (e) {
       throw new ApiError('INVALID_PARAM', (e as Error).message);
     }
-    await this.client.store([seg.bytes]);
-    await writeCached(path.join(this.opts.cacheDir, 'labels', tag, `${seg.sopInstanceUid}.nii.gz`), labels, 'uint8');
-    return id;
   }
 
   async updateImageInfo(id: string, patch: JsonObject): Promise<void> {
