@@ -3,7 +3,7 @@ import { BlendSink, PlaneAxes } from './blendSinks';
 import { gaussianImportanceMap } from './importanceMap';
 import { WindowGrid, windowCount, windowGrid } from './windowGrid';
 
-/** Runs the network on `count` windows packed as [count, 1, roi0, roi1, roi2] (C order); returns [count, C, roi...]. */
+/** Runs the network on `count` windows packed as [count, 1, roi0, roi1, roi2] (C order); returns [count, C, roi...], read before the next call. */
 export type Predictor = (batch: Float32Array, count: number, roi: Vec3) => Promise<Float32Array>;
 
 export interface SlidingWindowOptions {
@@ -113,18 +113,15 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
     }
   };
 
-  let previous: { logits: Promise<Float32Array>; batch: Vec3[] } | undefined;
+  // Strictly one batch at a time: the predictor may reuse its output buffer, and on a 2-core machine onnxruntime's
+  // threads already fill the CPU, so blending beside a running batch would only add a second 371 MB logits array.
   for (let b = 0; b < total; b += batchSize) {
     opts.signal?.throwIfAborted();
     const batch = windows.slice(b, b + batchSize);
     const input = new Float32Array(batch.length * roiVoxels);
     batch.forEach((start, n) => extractWindow(image, grid, start, input.subarray(n * roiVoxels, (n + 1) * roiVoxels)));
-    // The model runs on onnxruntime's threads; blending the previous batch meanwhile hides most of its cost.
-    const current = { logits: predict(input, batch.length, roi), batch };
-    if (previous) accumulate(await previous.logits, previous.batch);
-    previous = current;
+    accumulate(await predict(input, batch.length, roi), batch);
   }
-  if (previous) accumulate(await previous.logits, previous.batch);
   finishPlanesBefore(grid.paddedShape[axes.outer]);
   return { windows: total, peakLivePlanes };
 }
