@@ -1,8 +1,8 @@
 import * as fs from 'node:fs/promises';
 import { isJsonObject, type JsonObject } from '../server/json';
 import type { DataModel, DatastoreModel, ImageLabelModel } from '../server/interfaces/datastore';
-import { writeFileAtomic } from './atomicFile';
-import { isPlainFileName, isValidTag } from './fileNames';
+import { writeFileAtomic } from '../util/atomicWrite';
+import { isPlainFileName, isValidId, isValidTag } from './fileNames';
 
 /** MONAI Label's index file name inside the studies folder. */
 export const INDEX_FILE = 'datastore_v2.json';
@@ -56,7 +56,7 @@ export async function readIndex(file: string): Promise<{ model: DatastoreModel; 
   if (typeof raw.description === 'string') model.description = raw.description;
   const objects: JsonObject = isJsonObject(raw.objects) ? raw.objects : {};
   for (const [id, value] of Object.entries(objects)) {
-    const object = objectOf(value);
+    const object = isValidId(id) ? objectOf(value) : null;
     if (object) model.objects[id] = object;
   }
   return { model, problem: null };

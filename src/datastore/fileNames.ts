@@ -51,13 +51,16 @@ export function isPlainFileName(name: string): boolean {
 
 const TAG = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Ids and tags are keys of the index's JSON objects, where `__proto__` would not be an ordinary key. */
+const RESERVED_KEY = '__proto__';
+
 /** Label tags become folder names under `labels/`, so only plain words are allowed. */
 export function isValidTag(tag: string): boolean {
-  return TAG.test(tag);
+  return TAG.test(tag) && tag !== RESERVED_KEY;
 }
 
-/** Ids are free text but not empty, not huge and without control characters. */
+/** Ids are free text but not empty, not huge, without control characters and not `__proto__`. */
 export function isValidId(id: string): boolean {
   // eslint-disable-next-line no-control-regex
-  return id.length > 0 && id.length <= 512 && !/[\u0000-\u001f\u007f]/.test(id);
+  return id.length > 0 && id.length <= 512 && !/[\u0000-\u001f\u007f]/.test(id) && id !== RESERVED_KEY;
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DatastoreModel } from '../server/interfaces/datastore';
 import { INDEX_FILE } from './datastoreIndex';
-import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, isValidTag, splitFileName } from './fileNames';
+import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, isValidId, isValidTag, splitFileName } from './fileNames';
 
 /** Visible regular files of a folder (hidden names are temp files; the index is not an image). */
 async function plainFiles(dir: string): Promise<Set<string>> {
@@ -52,8 +52,8 @@ export async function reconcileWithFolder(model: DatastoreModel, root: string): 
   for (const name of [...images].sort()) {
     const split = indexed.has(name) ? null : splitFileName(name, IMAGE_EXTENSIONS);
     if (!split) continue;
-    const id = model.objects[split.stem] ? name : split.stem;
-    if (model.objects[id]) continue;
+    const id = isValidId(split.stem) && !Object.hasOwn(model.objects, split.stem) ? split.stem : name;
+    if (Object.hasOwn(model.objects, id)) continue;
     model.objects[id] = { image: { ext: split.ext, info: { ts: await mtimeSeconds(path.join(root, name)), name } }, labels: {} };
     changed = true;
   }
@@ -81,7 +81,7 @@ async function reconcileLabels(model: DatastoreModel, root: string): Promise<boo
     for (const name of [...files].sort()) {
       const split = splitFileName(name, LABEL_EXTENSIONS);
       const id = split ? idByStem.get(split.stem) : undefined;
-      if (!split || id === undefined || model.objects[id].labels[tag]) continue;
+      if (!split || id === undefined || Object.hasOwn(model.objects[id].labels, tag)) continue;
       const ts = await mtimeSeconds(path.join(labelsRoot, tag, name));
       model.objects[id].labels[tag] = { ext: split.ext, info: { ts, name } };
       changed = true;

@@ -16,6 +16,7 @@ import { imageStem, reconcileWithFolder } from './folderScan';
 import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, fileStemForId, isValidId, isValidTag, splitFileName } from './fileNames';
 import { gridMismatch } from './gridCheck';
 import { ImageGridCache } from './imageGridCache';
+import { idsWithoutLabel, labelDir, labelOf, objectOf, statsOf, trainingPairsOf } from './modelQueries';
 import { SerialLock } from './serialLock';
 import { StagedUpload } from './stagedUpload';
 
@@ -59,43 +60,47 @@ export class LocalDatastore implements Datastore {
   }
 
   unlabeledImages(tag: string = FINAL_TAG): Promise<string[]> {
-    return this.read((m) => Object.keys(m.objects).filter((id) => !m.objects[id].labels[tag]).sort());
+    return this.read((m) => idsWithoutLabel(m, tag));
   }
 
   imageInfo(id: string): Promise<JsonObject> {
-    return this.read((m) => structuredClone(this.object(m, id).image.info));
+    return this.read((m) => structuredClone(objectOf(m, id).image.info));
   }
 
   imagePath(id: string): Promise<string> {
-    return this.read((m) => path.join(this.root, this.object(m, id).image.info.name as string));
+    return this.read((m) => path.join(this.root, objectOf(m, id).image.info.name as string));
   }
 
   labelInfo(id: string, tag: string): Promise<JsonObject> {
-    return this.read((m) => structuredClone(this.label(m, id, tag).info));
+    return this.read((m) => structuredClone(labelOf(m, id, tag).info));
   }
 
   labelPath(id: string, tag: string): Promise<string> {
-    return this.read((m) => path.join(this.labelDir(tag), this.label(m, id, tag).info.name as string));
+    return this.read((m) => path.join(this.labelDir(tag), labelOf(m, id, tag).info.name as string));
   }
 
   async addImage(id: string | undefined, file: IncomingFile, info: JsonObject): Promise<string> {
     const split = file.fileName ? splitFileName(file.fileName, IMAGE_EXTENSIONS) : { stem: '', ext: '.nii.gz' };
     if (!split) throw new ApiError('NOT_AN_IMAGE', `image "${file.fileName}" has an unsupported extension; expected one of ${IMAGE_EXTENSIONS.join(', ')}`);
     const imageId = id ?? split.stem;
-    if (!isValidId(imageId)) throw new ApiError('BAD_REQUEST', `image id ${JSON.stringify(imageId)} is empty, too long or has control characters`);
+    if (!isValidId(imageId)) throw new ApiError('BAD_REQUEST', `image id ${JSON.stringify(imageId)} is empty, longer than 512 characters, has control characters or is reserved`);
     const staged = await StagedUpload.stage(file, this.root, split.ext);
-    await staged.read(this.readVolume);
-    return this.lock.run(async () => {
-      await this.sync(false);
-      const existing = this.model.objects[imageId];
-      const stem = existing ? imageStem(this.model, imageId) : this.freeStem(fileStemForId(imageId));
-      const name = `${stem}${split.ext}`;
-      if (existing) await this.removeFilesOf(imageId, name);
-      await staged.commit(path.join(this.root, name));
-      this.model.objects[imageId] = { image: { ext: split.ext, info: { ...info, ts: nowSeconds(), name } }, labels: {} };
-      await this.save();
-      return imageId;
-    }).finally(() => staged.discard());
+    try {
+      await staged.read(this.readVolume);
+      return await this.lock.run(async () => {
+        await this.sync(false);
+        const existing = Object.hasOwn(this.model.objects, imageId);
+        const stem = existing ? imageStem(this.model, imageId) : this.freeStem(fileStemForId(imageId));
+        const name = `${stem}${split.ext}`;
+        if (existing) await this.removeFilesOf(imageId, name);
+        await staged.commit(path.join(this.root, name));
+        this.model.objects[imageId] = { image: { ext: split.ext, info: { ...info, ts: nowSeconds(), name } }, labels: {} };
+        await this.save();
+        return imageId;
+      });
+    } finally {
+      await staged.discard();
+    }
   }
 
   async saveLabel(id: string, tag: string, file: IncomingFile, info: JsonObject): Promise<string> {
@@ -104,44 +109,37 @@ export class LocalDatastore implements Datastore {
     if (!split) throw new ApiError('NOT_AN_IMAGE', `label "${file.fileName}" has an unsupported extension; expected one of ${LABEL_EXTENSIONS.join(', ')}`);
     const imagePath = await this.imagePath(id);
     const staged = await StagedUpload.stage(file, this.labelDir(tag), split.ext);
-    const label = await staged.read(this.readVolume);
-    const mismatch = gridMismatch(await this.grids.gridOf(imagePath).catch(async (e) => { await staged.discard(); throw e; }), label);
-    if (mismatch) {
+    try {
+      const label = await staged.read(this.readVolume);
+      const mismatch = gridMismatch(await this.grids.gridOf(imagePath), label);
+      if (mismatch) throw new ApiError('GRID_MISMATCH', `label for image ${JSON.stringify(id)} does not match its image: ${mismatch}`);
+      return await this.lock.run(async () => {
+        await this.sync(false);
+        const object = objectOf(this.model, id);
+        const name = `${imageStem(this.model, id)}${split.ext}`;
+        const previous = Object.hasOwn(object.labels, tag) ? object.labels[tag] : undefined;
+        await staged.commit(path.join(this.labelDir(tag), name));
+        if (previous && previous.info.name !== name) await fs.rm(path.join(this.labelDir(tag), previous.info.name as string), { force: true });
+        object.labels[tag] = { ext: split.ext, info: { ...info, ts: nowSeconds(), name } };
+        await this.save();
+        return id;
+      });
+    } finally {
       await staged.discard();
-      throw new ApiError('GRID_MISMATCH', `label for image ${JSON.stringify(id)} does not match its image: ${mismatch}`);
     }
-    return this.lock.run(async () => {
-      await this.sync(false);
-      const object = this.object(this.model, id);
-      const name = `${imageStem(this.model, id)}${split.ext}`;
-      const previous = object.labels[tag];
-      await staged.commit(path.join(this.labelDir(tag), name));
-      if (previous && previous.info.name !== name) await fs.rm(path.join(this.labelDir(tag), previous.info.name as string), { force: true });
-      object.labels[tag] = { ext: split.ext, info: { ...info, ts: nowSeconds(), name } };
-      await this.save();
-      return id;
-    }).finally(() => staged.discard());
   }
 
   updateImageInfo(id: string, patch: JsonObject): Promise<void> {
     return this.lock.run(async () => {
       await this.sync(false);
-      const image = this.object(this.model, id).image;
+      const image = objectOf(this.model, id).image;
       image.info = { ...image.info, ...patch, name: image.info.name };
       await this.save();
     });
   }
 
   stats(): Promise<DatastoreStats> {
-    return this.read((m) => {
-      const label_tags: Record<string, number> = {};
-      let completed = 0;
-      for (const object of Object.values(m.objects)) {
-        if (object.labels[FINAL_TAG]) completed++;
-        for (const tag of Object.keys(object.labels)) label_tags[tag] = (label_tags[tag] ?? 0) + 1;
-      }
-      return { total: Object.keys(m.objects).length, completed, label_tags };
-    });
+    return this.read(statsOf);
   }
 
   dump(): Promise<DatastoreModel> {
@@ -149,15 +147,7 @@ export class LocalDatastore implements Datastore {
   }
 
   trainingPairs(tag: string = FINAL_TAG): Promise<TrainingPair[]> {
-    return this.read((m) =>
-      Object.keys(m.objects)
-        .sort()
-        .filter((id) => m.objects[id].labels[tag])
-        .map((id) => ({
-          image: path.join(this.root, m.objects[id].image.info.name as string),
-          label: path.join(this.labelDir(tag), m.objects[id].labels[tag].info.name as string),
-        })),
-    );
+    return this.read((m) => trainingPairsOf(this.root, m, tag));
   }
 
   private read<T>(view: (model: DatastoreModel) => T): Promise<T> {
@@ -175,21 +165,8 @@ export class LocalDatastore implements Datastore {
     return writeIndex(path.join(this.root, INDEX_FILE), this.model);
   }
 
-  private object(model: DatastoreModel, id: string) {
-    const object = Object.hasOwn(model.objects, id) ? model.objects[id] : undefined;
-    if (!object) throw new ApiError('IMAGE_NOT_FOUND', `Image NOT Found: ${JSON.stringify(id)}`);
-    return object;
-  }
-
-  private label(model: DatastoreModel, id: string, tag: string) {
-    const object = this.object(model, id);
-    const label = Object.hasOwn(object.labels, tag) ? object.labels[tag] : undefined;
-    if (!label) throw new ApiError('LABEL_NOT_FOUND', `Label NOT Found: image ${JSON.stringify(id)} has no "${tag}" label`);
-    return label;
-  }
-
   private labelDir(tag: string): string {
-    return path.join(this.root, this.model.labels_dir, tag);
+    return labelDir(this.root, this.model, tag);
   }
 
   /** A stem no other object uses (a cleaned id could, rarely, equal another id's stem). */

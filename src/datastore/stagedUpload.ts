@@ -5,7 +5,7 @@ import { ApiError } from '../server/errors';
 import type { IncomingFile } from '../server/interfaces/datastore';
 import type { VolumeReader } from '../server/interfaces/volumeReader';
 import type { Volume, VoxelArray } from '../infer/volume';
-import { moveFileAtomic } from './atomicFile';
+import { moveFileAtomic } from './moveFileAtomic';
 import { uploadBaseName } from './fileNames';
 
 /**

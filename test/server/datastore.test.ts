@@ -70,6 +70,17 @@ describe('datastore endpoints', () => {
     expect(images[0]).not.toMatch(/[\\/]/);
   });
 
+  test('ids that are Object.prototype names are ordinary ids; __proto__ is refused', async () => {
+    for (const id of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect((await upload(`/datastore/?image=${id}`).expect(200)).body).toEqual({ image: id });
+    }
+    expect((await request(t.server).get('/datastore/').expect(200)).body.total).toBe(3);
+    expect((await request(t.server).get('/datastore/image?image=valueOf').expect(404)).body.detail).toMatch(/Image NOT Found/);
+    expect((await upload('/datastore/?image=__proto__').expect(400)).body.detail).toMatch(/reserved/);
+    expect((await request(t.server).put('/datastore/label?image=constructor&tag=__proto__').field('params', '{}').attach('label', imagePath).expect(422)).body.detail).toMatch(/tag/);
+    expect((await request(t.server).get('/datastore/?output=all').expect(200)).body.objects.constructor.labels).toEqual({});
+  });
+
   test('download: bytes, quoted Content-Disposition, Content-Length; unknown id 404 with detail', async () => {
     await upload('/datastore/?image=case001').expect(200);
     const res = await request(t.server).get('/datastore/image?image=case001').buffer(true).parse((r, cb) => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { moveFileAtomic, writeFileAtomic } from '../../datastore/atomicFile';
+import { moveFileAtomic } from '../../datastore/moveFileAtomic';
+import { writeFileAtomic } from '../../util/atomicWrite';
 import { IMAGE_EXTENSIONS, fileStemForId, splitFileName } from '../../datastore/fileNames';
 import { ApiError } from '../errors';
 import { isJsonObject, type JsonObject } from '../json';

@@ -53,7 +53,8 @@ export class DiceScoring implements ScoringMethod {
     const { objects } = await datastore.dump();
     for (const id of Object.keys(objects).sort()) {
       context.signal.throwIfAborted();
-      if (!objects[id].labels[yTag] || !objects[id].labels[predTag]) continue;
+      const labels = objects[id].labels;
+      if (!Object.hasOwn(labels, yTag) || !Object.hasOwn(labels, predTag)) continue;
       const y = await this.readVolume(await datastore.labelPath(id, yTag));
       const pred = await this.readVolume(await datastore.labelPath(id, predTag));
       if (y.shape.some((n, i) => n !== pred.shape[i])) {

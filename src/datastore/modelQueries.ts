@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { ApiError } from '../server/errors';
+import { FINAL_TAG, type DataModel, type DatastoreModel, type DatastoreStats, type ImageLabelModel, type TrainingPair } from '../server/interfaces/datastore';
+
+/** Pure reads of a datastore model; unknown ids throw the catalogue's 404s. */
+
+export function objectOf(model: DatastoreModel, id: string): ImageLabelModel {
+  const object = Object.hasOwn(model.objects, id) ? model.objects[id] : undefined;
+  if (!object) throw new ApiError('IMAGE_NOT_FOUND', `Image NOT Found: ${JSON.stringify(id)}`);
+  return object;
+}
+
+export function labelOf(model: DatastoreModel, id: string, tag: string): DataModel {
+  const object = objectOf(model, id);
+  const label = Object.hasOwn(object.labels, tag) ? object.labels[tag] : undefined;
+  if (!label) throw new ApiError('LABEL_NOT_FOUND', `Label NOT Found: image ${JSON.stringify(id)} has no "${tag}" label`);
+  return label;
+}
+
+export function labelDir(root: string, model: DatastoreModel, tag: string): string {
+  return path.join(root, model.labels_dir, tag);
+}
+
+export function statsOf(model: DatastoreModel): DatastoreStats {
+  const label_tags: Record<string, number> = {};
+  let completed = 0;
+  for (const object of Object.values(model.objects)) {
+    if (object.labels[FINAL_TAG]) completed++;
+    for (const tag of Object.keys(object.labels)) label_tags[tag] = (label_tags[tag] ?? 0) + 1;
+  }
+  return { total: Object.keys(model.objects).length, completed, label_tags };
+}
+
+export function idsWithoutLabel(model: DatastoreModel, tag: string): string[] {
+  return Object.keys(model.objects)
+    .filter((id) => !model.objects[id].labels[tag])
+    .sort();
+}
+
+export function trainingPairsOf(root: string, model: DatastoreModel, tag: string): TrainingPair[] {
+  return Object.keys(model.objects)
+    .sort()
+    .filter((id) => model.objects[id].labels[tag])
+    .map((id) => ({
+      image: path.join(root, model.objects[id].image.info.name as string),
+      label: path.join(labelDir(root, model, tag), model.objects[id].labels[tag].info.name as string),
+    }));
+}
