@@ -33,6 +33,12 @@ describe('error catalogue', () => {
     for (const code of codes) expect({ code, used: text.includes(`'${code}'`) }).toEqual({ code, used: true });
   });
 
+  test('every code is documented with its status in src/server/README.md', () => {
+    const readme = fs.readFileSync(path.join(SRC, 'server', 'README.md'), 'utf8');
+    const documented = [...readme.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(documented).toEqual(codes.map((c) => [c, ERROR_CATALOGUE[c].status]));
+  });
+
   test('ApiError carries the catalogued status and the detail', () => {
     const e = new ApiError('GRID_MISMATCH', 'label shape differs');
     expect([e.status, e.detail, e.code]).toEqual([422, 'label shape differs', 'GRID_MISMATCH']);
