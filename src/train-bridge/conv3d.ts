@@ -41,16 +41,13 @@ export function spaceToDepth2(x: Act): Act {
   let y = x;
   for (let axis = 0; axis < 3; axis++) {
     const s = y.shape as number[];
-    const split = [...s.slice(0, axis), s[axis] / 2, 2, ...s.slice(axis + 1)];
-    const r = y.reshape(split);
-    const size = [...split];
-    size[axis + 1] = 1;
-    const out = [...s];
-    out[axis] = s[axis] / 2;
-    const part = (p: number) => {
-      const begin = split.map((_, i) => (i === axis + 1 ? p : 0));
-      return r.slice(begin, size).reshape(out);
-    };
+    const outer = s.slice(0, axis).reduce((a, b) => a * b, 1) * (s[axis] / 2);
+    const inner = s.slice(axis + 1).reduce((a, b) => a * b, 1);
+    // Rank-3 views only: the wasm backend slices rank-5 tensors ~100x slower.
+    const r = y.reshape([outer, 2, inner]);
+    const half = [...s];
+    half[axis] = s[axis] / 2;
+    const part = (p: number) => r.slice([0, p, 0], [outer, 1, inner]).reshape(half);
     y = tf.concat([part(0), part(1)], 3) as Act;
   }
   return y;

@@ -22,31 +22,29 @@ export function groupNorm(x: Act, gamma: tf.Tensor1D, beta: tf.Tensor1D): Act {
   return centred.mul(tf.rsqrt(variance.add(GN_EPS))).reshape([d, h, w, c]).mul(gamma).add(beta);
 }
 
-function sliceAxis(x: Act, axis: number, start: number, size: number): Act {
-  const begin = [0, 0, 0, 0];
-  const shape = [...x.shape];
-  begin[axis] = start;
-  shape[axis] = size;
-  return x.slice(begin, shape);
+function rows(x: tf.Tensor3D, start: number, size: number): tf.Tensor3D {
+  return x.slice([0, start, 0], [x.shape[0], size, x.shape[2]]);
 }
 
 /**
  * torch `Upsample(scale_factor=2, mode="trilinear", align_corners=False)`, one axis at a time. Output 2i samples
  * i - 1/4 and 2i+1 samples i + 1/4 (clamped at the borders), so the weights are exactly 3/4 and 1/4. Built from
- * slices, concats and a stack so its gradient works on every backend (tfjs has no 3-D resize).
+ * slices, concats and a stack over rank-3 views [before, axis, after] (tfjs has no 3-D resize, and the wasm backend
+ * slices rank-5 tensors very slowly), so its gradient works on every backend.
  */
 export function upsampleTrilinear2x(x: Act): Act {
   let y = x;
   for (let axis = 0; axis < 3; axis++) {
-    const n = y.shape[axis];
-    const prev = n > 1 ? tf.concat([sliceAxis(y, axis, 0, 1), sliceAxis(y, axis, 0, n - 1)], axis) : y;
-    const next = n > 1 ? tf.concat([sliceAxis(y, axis, 1, n - 1), sliceAxis(y, axis, n - 1, 1)], axis) : y;
-    const main = y.mul(0.75);
+    const s = [...y.shape];
+    const n = s[axis];
+    const v = y.reshape([s.slice(0, axis).reduce((a, b) => a * b, 1), n, s.slice(axis + 1).reduce((a, b) => a * b, 1)]) as tf.Tensor3D;
+    const prev = n > 1 ? tf.concat([rows(v, 0, 1), rows(v, 0, n - 1)], 1) : v;
+    const next = n > 1 ? tf.concat([rows(v, 1, n - 1), rows(v, n - 1, 1)], 1) : v;
+    const main = v.mul(0.75);
     const even = main.add(prev.mul(0.25));
     const odd = main.add(next.mul(0.25));
-    const shape = [...y.shape];
-    shape[axis] *= 2;
-    y = tf.stack([even, odd], axis + 1).reshape(shape) as Act;
+    s[axis] *= 2;
+    y = tf.stack([even, odd], 2).reshape(s) as Act;
   }
   return y;
 }

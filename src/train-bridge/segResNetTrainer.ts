@@ -65,13 +65,49 @@ export class SegResNetTrainer {
     return loss;
   }
 
-  /** One optimizer step; returns the loss before it. */
-  async step(sample: TrainSample): Promise<number> {
-    const { loss, grads } = await this.lossAndGradients(sample);
-    this.optimizer.step(this.trainable, grads);
-    for (const g of grads.values()) g.dispose();
-    if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss}`);
+  /**
+   * One optimizer step on a batch; returns the mean loss before it. DiceCELoss(batch=False) over a batch is the mean
+   * of the per-sample losses, so per-sample gradients are averaged (one window in memory at a time).
+   */
+  async step(batch: TrainSample | readonly TrainSample[]): Promise<number> {
+    const samples = Array.isArray(batch) ? (batch as readonly TrainSample[]) : [batch as TrainSample];
+    if (samples.length === 0) throw new RangeError('training step on an empty batch');
+    let total = 0;
+    let sum: Map<string, tf.Tensor> | undefined;
+    for (const sample of samples) {
+      const { loss, grads } = await this.lossAndGradients(sample);
+      total += loss;
+      if (!sum) sum = grads;
+      else {
+        for (const [k, g] of grads) {
+          const acc = sum.get(k)!;
+          sum.set(k, acc.add(g));
+          acc.dispose();
+          g.dispose();
+        }
+      }
+    }
+    const mean = new Map([...sum!].map(([k, g]) => [k, samples.length === 1 ? g : tf.tidy(() => g.div(samples.length))]));
+    if (samples.length > 1) for (const g of sum!.values()) g.dispose();
+    const loss = total / samples.length;
+    if (!Number.isFinite(loss)) {
+      for (const g of mean.values()) g.dispose();
+      throw new Error(`training diverged: loss is ${loss}`);
+    }
+    this.optimizer.step(this.trainable, mean);
+    for (const g of mean.values()) g.dispose();
     return loss;
+  }
+
+  /** Logits of one window (eval mode), C order [classes, D, H, W]. */
+  async predict(window: Float32Array, dims: Dims3): Promise<Float32Array> {
+    checkWindow(window, dims);
+    const logitsFn = await this.logitsFunction({ window, dims, labels: new Uint8Array(0) }, false);
+    const out = tf.tidy(() => logitsFn.run().transpose());
+    logitsFn.dispose();
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
   }
 
   private check(sample: TrainSample): void {
@@ -82,7 +118,7 @@ export class SegResNetTrainer {
   }
 
   /** What the gradient tape has to record: the frozen part is computed beforehand, outside it. */
-  private async logitsFunction(s: TrainSample): Promise<{ run: () => tf.Tensor2D; dispose: () => void }> {
+  private async logitsFunction(s: TrainSample, training = true): Promise<{ run: () => tf.Tensor2D; dispose: () => void }> {
     const voxels = s.window.length;
     if (this.opts.scope === 'head') {
       const f = await this.features.extract(s.window, s.dims);
@@ -92,7 +128,7 @@ export class SegResNetTrainer {
     }
     const x = tf.tensor4d(s.window, [...s.dims, 1]) as Act;
     if (this.opts.scope === 'all') {
-      return { run: () => this.net.forward(x, this.opts.dropout ?? 0), dispose: () => x.dispose() };
+      return { run: () => this.net.forward(x, training ? (this.opts.dropout ?? 0) : 0), dispose: () => x.dispose() };
     }
     const down = tf.tidy(() => this.net.encode(x));
     x.dispose();

@@ -1,0 +1,50 @@
+import { Vec3, Volume } from '../infer/volume';
+import { VoxelBox } from './cropForeground';
+
+/**
+ * Copies the box [start, start + roi) of an i-fastest volume into the network's layout, C order [r0, r1, r2] with
+ * the last (k) axis fastest, the same order the inference sliding window feeds the model.
+ */
+export function extractWindow<T extends Float32Array | Uint8Array>(volume: Volume<T>, start: Vec3, roi: Vec3): T {
+  const [nx, ny, nz] = volume.shape;
+  for (let a = 0; a < 3; a++) {
+    if (start[a] < 0 || start[a] + roi[a] > volume.shape[a]) throw new RangeError(`window [${start.join(', ')}] + [${roi.join(', ')}] leaves the volume [${nx}, ${ny}, ${nz}]`);
+  }
+  const out = new (volume.data.constructor as new (n: number) => T)(roi[0] * roi[1] * roi[2]);
+  const plane = nx * ny;
+  let o = 0;
+  for (let a = 0; a < roi[0]; a++) {
+    for (let b = 0; b < roi[1]; b++) {
+      let src = start[0] + a + nx * (start[1] + b) + plane * start[2];
+      for (let c = 0; c < roi[2]; c++, src += plane) out[o++] = volume.data[src];
+    }
+  }
+  return out;
+}
+
+/** A small seeded PRNG (mulberry32) so that crops are reproducible for a given seed. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** MONAI RandSpatialCrop(roi, random_size=False): each start uniform over [0, size - roi]. */
+export function randomCropStart(shape: Vec3, roi: Vec3, random: () => number): Vec3 {
+  return shape.map((n, a) => {
+    if (n < roi[a]) throw new RangeError(`volume [${shape.join(', ')}] is smaller than the training roi [${roi.join(', ')}]`);
+    return Math.floor(random() * (n - roi[a] + 1));
+  }) as unknown as Vec3;
+}
+
+/** MONAI CenterSpatialCrop(roi): centred box, no padding; axes shorter than the roi are kept whole. */
+export function centerCropBox(shape: Vec3, roi: Vec3): VoxelBox {
+  const start = shape.map((n, a) => Math.max(Math.floor(n / 2) - Math.floor(roi[a] / 2), 0)) as unknown as Vec3;
+  const end = shape.map((n, a) => Math.min(start[a] + roi[a], n)) as unknown as Vec3;
+  return { start, end };
+}
