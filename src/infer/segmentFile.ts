@@ -1,10 +1,13 @@
-import { readImage, writeImage } from './io';
+import { writeDicomSeg, writeRtStruct } from '../dicom';
+import { writeImage } from './io';
+import { LoadedInput, loadInput } from './loadInput';
 import { ModelPool } from './modelPool';
 import { ArgmaxSink } from './slidingWindow/blendSinks';
 import { slidingWindowInference } from './slidingWindow/slidingWindowInference';
 import { invertBundleLabels, preprocessBundle } from './transforms';
 import { ROI, SPACING_MM, SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
-import { makeVolume } from './volume';
+import { LabelVolume, makeVolume } from './volume';
+import { collectGarbage } from '../util/collectGarbage';
 
 export interface SegmentHooks {
   readonly signal?: AbortSignal;
@@ -24,13 +27,18 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   const session = models.get(req.modelPath); // loads while the image is read and preprocessed
 
   stage('load');
-  const { pre, info } = await (async () => {
-    const loaded = await readImage(req.inputPath);
+  if ((req.outputFormat ?? 'image') !== 'image' && !req.labelNames) throw new Error(`${req.outputFormat} output needs label names`);
+  const { pre, source } = await (async () => {
+    const { volume, ...source } = await loadInput(req.inputPath);
+    if (req.outputFormat && req.outputFormat !== 'image' && !source.series) {
+      throw new Error(`${req.inputPath}: ${req.outputFormat} output references a DICOM series; give a DICOM folder or zip as input`);
+    }
     signal?.throwIfAborted();
     stage('preprocess');
     // Only the preprocessed copy outlives this block, so the full-resolution float32 input can be collected.
-    return { pre: preprocessBundle(loaded.volume, SPACING_MM[req.resolution]), info: loaded.info };
+    return { pre: preprocessBundle(volume, SPACING_MM[req.resolution]), source };
   })();
+  collectGarbage(); // the full-resolution input and its reoriented copy are garbage from here on
   const tPre = seconds(tStart);
 
   const tInfer0 = performance.now();
@@ -66,7 +74,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   signal?.throwIfAborted();
   stage('write');
   const tWrite0 = performance.now();
-  await writeImage(req.outputPath, labels, { dtype: req.outputDtype ?? 'uint8', like: info });
+  await writeLabels(req, labels, source);
   const tWrite = seconds(tWrite0);
 
   return {
@@ -76,4 +84,12 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
     labelCounts: labelCounts.slice(0, Math.max(top + 1, 105)),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
+}
+
+async function writeLabels(req: SegmentRequest, labels: LabelVolume, source: Omit<LoadedInput, 'volume'>): Promise<void> {
+  const format = req.outputFormat ?? 'image';
+  if (format === 'image') return writeImage(req.outputPath, labels, { dtype: req.outputDtype ?? 'uint8', like: source.imageInfo });
+  const opts = { labelNames: req.labelNames!, algorithmName: 'wbct wholeBody_ct_segmentation', seriesDescription: `wbct ${req.resolution}` };
+  if (format === 'dicom-seg') writeDicomSeg(labels, source.series!, req.outputPath, opts);
+  else writeRtStruct(labels, source.series!, req.outputPath, opts);
 }

@@ -8,9 +8,11 @@ export const SPACING_MM: Readonly<Record<Resolution, number>> = { highres: 1.5, 
 /** The bundle's sliding-window roi. */
 export const ROI = 96;
 export type LabelDtype = 'uint8' | 'float32';
+/** `image`: NIfTI/NRRD by the output's extension; `dicom-seg` / `rtstruct`: DICOM objects referencing a DICOM series input. */
+export type OutputFormat = 'image' | 'dicom-seg' | 'rtstruct';
 
 export interface SegmentRequest {
-  /** .nii, .nii.gz or .nrrd (DICOM folders/zips once DICOM input lands). */
+  /** .nii, .nii.gz, .nrrd, or a folder / .zip of one DICOM CT series. */
   readonly inputPath: string;
   /** Output format follows the extension: .nii, .nii.gz, .nrrd. Written atomically (temp file + rename). */
   readonly outputPath: string;
@@ -19,6 +21,9 @@ export interface SegmentRequest {
   /** Weights: a PyTorch state_dict `.pt` (converted and cached) or an `.onnx` built from one. */
   readonly modelPath: string;
   readonly outputDtype?: LabelDtype;
+  readonly outputFormat?: OutputFormat;
+  /** Label value -> structure name; DICOM outputs need it. */
+  readonly labelNames?: Readonly<Record<string, string>>;
   /** Sliding-window overlap, default 0.25 (the bundle's). */
   readonly overlap?: number;
   /** Windows per model call, default 1 (the bundle's). */

@@ -1,14 +1,17 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SegmentationRunner } from '../../infer/segmentationRunner';
-import { LabelDtype, Resolution, SegmentProgress } from '../../infer/segmentTypes';
+import { LabelDtype, OutputFormat, Resolution, SegmentProgress } from '../../infer/segmentTypes';
+import { BUNDLE_CHANNEL_NAMES } from '../../apps/totalseg/bundleLabels';
 import { modelPath } from '../../apps/totalseg/pullModels';
 import { makeProgressBar } from '../progressBar';
 import { UsageError } from '../usageError';
 import { defaultModelsDir } from './models';
 
 export const segmentUsage =
-  'wbct segment <input.nii[.gz]|.nrrd> -o <output.nii[.gz]|.nrrd> [--lowres] [--weights file.pt|file.onnx] [--threads N] [--dtype uint8|float32] [--overlap 0.25]';
+  'wbct segment <input.nii[.gz]|.nrrd|dicom folder|.zip> -o <output> [--format image|dicom-seg|rtstruct] [--lowres] [--weights file.pt|file.onnx] [--threads N] [--dtype uint8|float32] [--overlap 0.25]';
+
+const FORMATS: readonly OutputFormat[] = ['image', 'dicom-seg', 'rtstruct'];
 
 export async function segmentCommand(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -21,6 +24,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
       threads: { type: 'string' },
       dtype: { type: 'string', default: 'uint8' },
       overlap: { type: 'string', default: '0.25' },
+      format: { type: 'string', default: 'image' },
     },
   });
   if (positionals.length !== 1 || !values.output) throw new UsageError(segmentUsage);
@@ -29,6 +33,9 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
   const overlap = Number(values.overlap);
+  const outputFormat = values.format as OutputFormat;
+  if (!FORMATS.includes(outputFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
+  const labelNames = Object.fromEntries(BUNDLE_CHANNEL_NAMES.map((name, i) => [String(i), name]));
   const resolution: Resolution = values.lowres ? 'lowres' : 'highres';
   const weights = values.weights ?? modelPath(defaultModelsDir(), resolution);
 
@@ -39,7 +46,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     const result = await runner.segment(
-      { inputPath: positionals[0], outputPath: path.resolve(values.output), resolution, modelPath: weights, outputDtype: dtype, overlap },
+      { inputPath: positionals[0], outputPath: path.resolve(values.output), resolution, modelPath: weights, outputDtype: dtype, overlap, outputFormat, labelNames },
       (p: SegmentProgress) => {
         if (p.stage === 'infer') bar.update(p.done, p.total);
       },

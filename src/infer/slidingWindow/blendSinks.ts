@@ -1,24 +1,21 @@
 /**
- * A finished plane of the blend: weighted logit sums and weight sums for every voxel of one index plane along the
- * outer axis, in padded coordinates. Voxel (p, q) of channel c is `sums[c * P * Q + p * Q + q]`.
+ * A finished row of the blend: weighted logit sums and weight sums for every voxel of one line along the q axis,
+ * at (outer, p) in unpadded coordinates. Voxel q (padded) of channel c is `sums[c * Q + q]`.
  */
-export interface FinishedPlane {
-  /** Index along the outer axis in the unpadded image. */
-  readonly index: number;
+export interface FinishedRow {
+  readonly outer: number;
+  readonly p: number;
   readonly sums: Float32Array;
   readonly weights: Float32Array;
   readonly channels: number;
-  /** Padded plane size. */
-  readonly P: number;
+  /** Padded row length. */
   readonly Q: number;
-  /** Offset of the unpadded image inside the padded plane, and its size. */
-  readonly pOffset: number;
+  /** Offset of the unpadded image inside the padded row, and its length. */
   readonly qOffset: number;
-  readonly pLength: number;
   readonly qLength: number;
 }
 
-/** Which image axis (0 = i/D, 1 = j/H, 2 = k/W) is the outer one, and which two span a plane (p before q). */
+/** Which image axis (0 = i/D, 1 = j/H, 2 = k/W) is the outer one, then p, then q (a row runs along q). */
 export interface PlaneAxes {
   readonly outer: 0 | 1 | 2;
   readonly p: 0 | 1 | 2;
@@ -26,7 +23,7 @@ export interface PlaneAxes {
 }
 
 export interface BlendSink {
-  accept(plane: FinishedPlane, axes: PlaneAxes): void;
+  accept(row: FinishedRow, axes: PlaneAxes): void;
 }
 
 /** Strides of voxel (i, j, k) in an i-fastest volume of `shape`, reordered as (outer, p, q). */
@@ -46,22 +43,21 @@ export class ArgmaxSink implements BlendSink {
     this.labels = new Uint8Array(shape[0] * shape[1] * shape[2]);
   }
 
-  accept(pl: FinishedPlane, axes: PlaneAxes): void {
+  accept(row: FinishedRow, axes: PlaneAxes): void {
     const [so, sp, sq] = volumeStrides(this.shape, axes);
-    const PQ = pl.P * pl.Q;
-    for (let p = 0; p < pl.pLength; p++) {
-      for (let q = 0; q < pl.qLength; q++) {
-        const idx = (p + pl.pOffset) * pl.Q + (q + pl.qOffset);
-        let best = pl.sums[idx];
-        let arg = 0;
-        for (let c = 1, o = idx + PQ; c < pl.channels; c++, o += PQ) {
-          if (pl.sums[o] > best) {
-            best = pl.sums[o];
-            arg = c;
-          }
+    const base = row.outer * so + row.p * sp;
+    const { sums, Q, channels } = row;
+    for (let q = 0; q < row.qLength; q++) {
+      const idx = q + row.qOffset;
+      let best = sums[idx];
+      let arg = 0;
+      for (let c = 1, o = idx + Q; c < channels; c++, o += Q) {
+        if (sums[o] > best) {
+          best = sums[o];
+          arg = c;
         }
-        this.labels[pl.index * so + p * sp + q * sq] = arg;
       }
+      this.labels[base + q * sq] = arg;
     }
   }
 }
@@ -79,20 +75,17 @@ export class DenseLogitsSink implements BlendSink {
     return this.out;
   }
 
-  accept(pl: FinishedPlane, axes: PlaneAxes): void {
+  accept(row: FinishedRow, axes: PlaneAxes): void {
     const [D, H, W] = this.shape;
     const V = D * H * W;
-    this.out ??= new Float32Array(pl.channels * V);
+    this.out ??= new Float32Array(row.channels * V);
     const cStride = [H * W, W, 1];
-    const [so, sp, sq] = [cStride[axes.outer], cStride[axes.p], cStride[axes.q]];
-    const PQ = pl.P * pl.Q;
-    for (let p = 0; p < pl.pLength; p++) {
-      for (let q = 0; q < pl.qLength; q++) {
-        const idx = (p + pl.pOffset) * pl.Q + (q + pl.qOffset);
-        const dst = pl.index * so + p * sp + q * sq;
-        const w = pl.weights[idx];
-        for (let c = 0; c < pl.channels; c++) this.out[c * V + dst] = pl.sums[c * PQ + idx] / w;
-      }
+    const base = row.outer * cStride[axes.outer] + row.p * cStride[axes.p];
+    const sq = cStride[axes.q];
+    for (let q = 0; q < row.qLength; q++) {
+      const idx = q + row.qOffset;
+      const w = row.weights[idx];
+      for (let c = 0; c < row.channels; c++) this.out[c * V + base + q * sq] = row.sums[c * row.Q + idx] / w;
     }
   }
 }

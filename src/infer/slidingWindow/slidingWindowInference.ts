@@ -21,25 +21,26 @@ export interface ImageGrid {
   readonly shape: Vec3;
 }
 
-interface Plane {
+interface Row {
   sums: Float32Array;
   weights: Float32Array;
+}
+
+export interface SlidingWindowStats {
+  readonly windows: number;
+  /** Most rows (lines along q) of sums held at once; bounded by roi x the p side, whatever the image length. */
+  readonly peakLiveRows: number;
 }
 
 /**
  * MONAI's SlidingWindowInferer (gaussian blend, replicate padding) in bounded memory.
  *
- * MONAI accumulates 105 channels over the whole image before dividing; here windows run in raster order along an
- * outer axis (the longest one), and each index plane along it is handed to `sink` and freed as soon as no later
- * window can touch it. At most `roi` planes of sums are alive at once, whatever the image length. The sums
- * are the same float32 additions as MONAI's in a different order, so results agree to float32 rounding.
+ * MONAI accumulates 105 channels over the whole image before dividing. Here windows run in raster order (outer
+ * axis slowest, q fastest), sums live in rows along q, and each row is handed to `sink` and freed right after the
+ * last window that covers it. Live rows never exceed roi x (p side), whatever the image length, and are fewer where
+ * windows overlap only partly. The sums are the same float32 additions as MONAI's, in another order, so results
+ * agree to float32 rounding.
  */
-export interface SlidingWindowStats {
-  readonly windows: number;
-  /** Most index planes of sums held at once (at most the roi along the outer axis). */
-  readonly peakLivePlanes: number;
-}
-
 export async function slidingWindowInference(image: ImageGrid, predict: Predictor, sink: BlendSink, opts: SlidingWindowOptions): Promise<SlidingWindowStats> {
   const grid = windowGrid(image.shape, opts.roi, opts.overlap);
   const axes = planeAxes(grid.paddedShape);
@@ -49,68 +50,68 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
   const roi = grid.roi;
   const roiVoxels = roi[0] * roi[1] * roi[2];
   const weightMap = gaussianImportanceMap(roi, opts.sigmaScale ?? 0.125);
-  const planes = new Map<number, Plane>();
   const P = grid.paddedShape[axes.p];
   const Q = grid.paddedShape[axes.q];
+  const [ro, rp, rq] = [roi[axes.outer], roi[axes.p], roi[axes.q]];
+  const lastOuter = lastCoveringWindow(grid.starts[axes.outer], ro, grid.paddedShape[axes.outer]);
+  const lastP = lastCoveringWindow(grid.starts[axes.p], rp, P);
+  const nq = grid.starts[axes.q].length;
+  const rows = new Map<number, Row>();
   let channels = 0;
-  let finishedUpTo = 0;
   let done = 0;
-  let peakLivePlanes = 0;
+  let peakLiveRows = 0;
 
-  const finishPlanesBefore = (limit: number) => {
-    for (; finishedUpTo < limit; finishedUpTo++) {
-      const plane = planes.get(finishedUpTo);
-      planes.delete(finishedUpTo);
-      const index = finishedUpTo - grid.padBefore[axes.outer];
-      if (!plane || index < 0 || index >= image.shape[axes.outer]) continue;
-      sink.accept(
-        {
-          index, sums: plane.sums, weights: plane.weights, channels, P, Q,
-          pOffset: grid.padBefore[axes.p], qOffset: grid.padBefore[axes.q], pLength: image.shape[axes.p], qLength: image.shape[axes.q],
-        },
-        axes,
-      );
+  const finishRow = (t: number, p: number) => {
+    const key = t * P + p;
+    const row = rows.get(key)!;
+    rows.delete(key);
+    const outer = t - grid.padBefore[axes.outer];
+    const pi = p - grid.padBefore[axes.p];
+    if (outer < 0 || outer >= image.shape[axes.outer] || pi < 0 || pi >= image.shape[axes.p]) return;
+    sink.accept({ outer, p: pi, sums: row.sums, weights: row.weights, channels, Q, qOffset: grid.padBefore[axes.q], qLength: image.shape[axes.q] }, axes);
+  };
+
+  const blendWindow = (logits: Float32Array, w: WindowIndex) => {
+    const cs = [roi[1] * roi[2], roi[2], 1];
+    const [so, sp, sq] = [cs[axes.outer], cs[axes.p], cs[axes.q]];
+    const [o0, p0, q0] = [w.start[axes.outer], w.start[axes.p], w.start[axes.q]];
+    for (let t = 0; t < ro; t++) {
+      for (let p = 0; p < rp; p++) {
+        const key = (o0 + t) * P + (p0 + p);
+        let row = rows.get(key);
+        if (!row) {
+          row = { sums: new Float32Array(channels * Q), weights: new Float32Array(Q) };
+          rows.set(key, row);
+          if (rows.size > peakLiveRows) peakLiveRows = rows.size;
+        }
+        const { sums, weights } = row;
+        const src0 = t * so + p * sp;
+        for (let q = 0; q < rq; q++) weights[q0 + q] += weightMap[src0 + q * sq];
+        for (let c = 0; c < channels; c++) {
+          const dst = c * Q + q0;
+          const src = c * roiVoxels + src0;
+          for (let q = 0; q < rq; q++) sums[dst + q] += logits[src + q * sq] * weightMap[src0 + q * sq];
+        }
+      }
+    }
+    // A row (t, p) is complete after the last window in raster order that covers it: the last q window of the
+    // last outer and p windows covering t and p.
+    if (w.q !== nq - 1) return;
+    for (let t = o0; t < o0 + ro; t++) {
+      if (lastOuter[t] !== w.outer) continue;
+      for (let p = p0; p < p0 + rp; p++) if (lastP[p] === w.p) finishRow(t, p);
     }
   };
 
-  const accumulate = (logits: Float32Array, batch: readonly Vec3[]) => {
+  const accumulate = (logits: Float32Array, batch: readonly WindowIndex[]) => {
     channels ||= logits.length / (batch.length * roiVoxels);
     if (!Number.isInteger(channels) || logits.length !== channels * batch.length * roiVoxels) {
       throw new Error(`model returned ${logits.length} values for ${batch.length} window(s) of ${roiVoxels} voxels`);
     }
-    batch.forEach((start, b) => {
-      blendWindow(logits.subarray(b * channels * roiVoxels, (b + 1) * channels * roiVoxels), start);
-      done++;
-      const next = windows[done];
-      finishPlanesBefore(next ? next[axes.outer] : grid.paddedShape[axes.outer]);
-      opts.onWindow?.(done, total);
+    batch.forEach((w, b) => {
+      blendWindow(logits.subarray(b * channels * roiVoxels, (b + 1) * channels * roiVoxels), w);
+      opts.onWindow?.(++done, total);
     });
-  };
-
-  const blendWindow = (logits: Float32Array, start: Vec3) => {
-    const cs = [roi[1] * roi[2], roi[2], 1];
-    const [so, sp, sq] = [cs[axes.outer], cs[axes.p], cs[axes.q]];
-    const [ro, rp, rq] = [roi[axes.outer], roi[axes.p], roi[axes.q]];
-    const [o0, p0, q0] = [start[axes.outer], start[axes.p], start[axes.q]];
-    for (let t = 0; t < ro; t++) {
-      let plane = planes.get(o0 + t);
-      if (!plane) {
-        plane = { sums: new Float32Array(channels * P * Q), weights: new Float32Array(P * Q) };
-        planes.set(o0 + t, plane);
-        peakLivePlanes = Math.max(peakLivePlanes, planes.size);
-      }
-      const { sums, weights } = plane;
-      for (let p = 0; p < rp; p++) {
-        const rowDst = (p0 + p) * Q + q0;
-        const rowSrc = t * so + p * sp;
-        for (let q = 0; q < rq; q++) weights[rowDst + q] += weightMap[rowSrc + q * sq];
-        for (let c = 0; c < channels; c++) {
-          const dst = c * P * Q + rowDst;
-          const src = c * roiVoxels + rowSrc;
-          for (let q = 0; q < rq; q++) sums[dst + q] += logits[src + q * sq] * weightMap[rowSrc + q * sq];
-        }
-      }
-    }
   };
 
   // Strictly one batch at a time: the predictor may reuse its output buffer, and on a 2-core machine onnxruntime's
@@ -119,11 +120,25 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
     opts.signal?.throwIfAborted();
     const batch = windows.slice(b, b + batchSize);
     const input = new Float32Array(batch.length * roiVoxels);
-    batch.forEach((start, n) => extractWindow(image, grid, start, input.subarray(n * roiVoxels, (n + 1) * roiVoxels)));
+    batch.forEach((w, n) => extractWindow(image, grid, w.start, input.subarray(n * roiVoxels, (n + 1) * roiVoxels)));
     accumulate(await predict(input, batch.length, roi), batch);
   }
-  finishPlanesBefore(grid.paddedShape[axes.outer]);
-  return { windows: total, peakLivePlanes };
+  if (rows.size) throw new Error(`sliding window left ${rows.size} rows unfinished`);
+  return { windows: total, peakLiveRows };
+}
+
+/** For each coordinate along an axis, the index of the last window (by start) that covers it. */
+function lastCoveringWindow(starts: readonly number[], roi: number, size: number): Int32Array {
+  const last = new Int32Array(size).fill(-1);
+  starts.forEach((s, i) => last.fill(i, s, s + roi));
+  return last;
+}
+
+interface WindowIndex {
+  readonly start: Vec3;
+  readonly outer: number;
+  readonly p: number;
+  readonly q: number;
 }
 
 /** The longest padded axis is the outer one: it keeps the live planes (roi x the other two sides) smallest. */
@@ -133,20 +148,20 @@ export function planeAxes(padded: Vec3): PlaneAxes {
   return { outer, p, q };
 }
 
-/** Window starts in raster order: outer axis slowest. */
-function windowOrder(grid: WindowGrid, axes: PlaneAxes): Vec3[] {
-  const out: Vec3[] = [];
-  for (const o of grid.starts[axes.outer]) {
-    for (const p of grid.starts[axes.p]) {
-      for (const q of grid.starts[axes.q]) {
+/** Windows in raster order: outer axis slowest, q fastest. */
+function windowOrder(grid: WindowGrid, axes: PlaneAxes): WindowIndex[] {
+  const out: WindowIndex[] = [];
+  grid.starts[axes.outer].forEach((o, oi) =>
+    grid.starts[axes.p].forEach((p, pi) =>
+      grid.starts[axes.q].forEach((q, qi) => {
         const s = [0, 0, 0];
         s[axes.outer] = o;
         s[axes.p] = p;
         s[axes.q] = q;
-        out.push(s as unknown as Vec3);
-      }
-    }
-  }
+        out.push({ start: s as unknown as Vec3, outer: oi, p: pi, q: qi });
+      }),
+    ),
+  );
   if (out.length !== windowCount(grid)) throw new Error('window enumeration mismatch');
   return out;
 }

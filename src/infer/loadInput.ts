@@ -1,0 +1,30 @@
+import * as fs from 'node:fs/promises';
+import { readDicomSeries, type DicomSeriesInfo } from '../dicom';
+import { readImage, type ImageInfo } from './io';
+import type { Volume } from './volume';
+
+/** An input scan as the pipeline sees it: HU voxels with their RAS geometry, plus where they came from. */
+export interface LoadedInput {
+  readonly volume: Volume<Float32Array>;
+  /** Set for NIfTI/NRRD input (lets a NIfTI result keep the input's header geometry). */
+  readonly imageInfo?: ImageInfo;
+  /** Set for DICOM input (lets a SEG / RTSTRUCT reference the source slices). */
+  readonly series?: DicomSeriesInfo;
+}
+
+export function isDicomInputPath(p: string, isDirectory: boolean): boolean {
+  return isDirectory || p.toLowerCase().endsWith('.zip');
+}
+
+/** Reads a NIfTI/NRRD file, or a folder / zip holding one DICOM CT series. */
+export async function loadInput(file: string): Promise<LoadedInput> {
+  const stat = await fs.stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`);
+  });
+  if (isDicomInputPath(file, stat.isDirectory())) {
+    const { volume, series } = await readDicomSeries(file);
+    return { volume, series };
+  }
+  const { volume, info } = await readImage(file);
+  return { volume, imageInfo: info };
+}
