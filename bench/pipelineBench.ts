@@ -1,0 +1,57 @@
+/**
+ * npm run bench [-- --only lowres|highres] [--threads N] [--peer] [--weights file.pt]
+ * Whole-pipeline runs on a CT-sized synthetic scan (512x512x397, 0.84/0.84/1.5 mm) with the bundle-size seed-0
+ * weights: per-stage latencies, windows per second and peak RSS of each run (each in its own process).
+ * --peer also times the PyTorch peer's sliding window over the same resampled size on this machine.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SegmentResult } from '../src/infer/segmentTypes';
+import { benchWeights, torchPeerSecondsPerWindow } from './benchUtil';
+import { writeSyntheticCt } from './syntheticCt';
+
+const RESAMPLED: Record<string, [number, number, number]> = { lowres: [144, 144, 199], highres: [287, 287, 397] };
+const BUDGET_GIB: Record<string, number> = { lowres: 2, highres: 6 };
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, threads: { type: 'string' }, peer: { type: 'boolean', default: false }, weights: { type: 'string' } },
+  });
+  const weights = benchWeights(values.weights);
+  const threads = values.threads ?? String(os.availableParallelism());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbct-bench-'));
+  try {
+    const input = path.join(dir, 'synthetic_ct.nii.gz');
+    await writeSyntheticCt(input);
+    console.log(`input 512x512x397 int16 (0.84/0.84/1.5 mm), weights ${weights}, ${threads} thread(s)`);
+    for (const resolution of values.only ? [values.only] : ['lowres', 'highres']) {
+      const out = execFileSync(process.execPath, [path.join(__dirname, 'pipelineRun.js'), input, path.join(dir, `${resolution}.nii.gz`), resolution, weights, threads], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 24,
+      });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as SegmentResult & { windows: number };
+      const l = r.latencies;
+      const gib = r.peakRssBytes / 2 ** 30;
+      console.log(
+        `${resolution}: ${r.windows} windows, ${(r.windows / l.infer).toFixed(3)} windows/s; pre ${l.pre.toFixed(1)} s, infer ${l.infer.toFixed(1)} s, ` +
+          `invert ${l.invert.toFixed(2)} s, post ${l.post.toFixed(2)} s, write ${l.write.toFixed(2)} s, total ${l.total.toFixed(1)} s ` +
+          `(non-model share ${(((l.total - l.infer) / l.infer) * 100).toFixed(1)}%); peak RSS ${gib.toFixed(2)} GiB (budget ${BUDGET_GIB[resolution]} GiB)`,
+      );
+      if (values.peer) {
+        const peer = torchPeerSecondsPerWindow(weights, RESAMPLED[resolution], Number(threads));
+        if (peer) console.log(`  torch peer: ${peer.line}\n  -> onnxruntime sliding window ${(((peer.secPerWindow * r.windows) / l.infer)).toFixed(2)}x faster`);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
