@@ -54,7 +54,11 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
       overlap: req.overlap ?? 0.25,
       batchSize: req.swBatchSize ?? 1,
       signal,
-      onWindow: (done, total) => stage('infer', done, total),
+      onWindow: (done, total) => {
+        // Each window's logits (371 MB) are garbage once blended; collecting now keeps two from coexisting.
+        collectGarbage();
+        stage('infer', done, total);
+      },
     },
   );
   const tInfer = seconds(tInfer0);

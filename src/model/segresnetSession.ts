@@ -16,13 +16,11 @@ export interface Batch5d {
 /**
  * onnxruntime session over a SegResNet graph: one `predict` call per batch of windows.
  *
- * The logits of a 96^3 window are 105 x 96^3 float32 = 371 MB. onnxruntime writes them into one buffer this
- * session reuses for every call of the same shape, instead of a fresh array per window that lingers until garbage
- * collection; a returned batch is therefore only valid until the next `predict`.
+ * onnxruntime-node runs the model synchronously on the calling thread (inside a setImmediate), so sessions belong in
+ * a worker thread. The logits of a 96^3 window are 105 x 96^3 float32 = 371 MB, returned in a fresh array each time
+ * (a pre-allocated output is copied out anyway, measured with onnxruntime-node 1.30).
  */
 export class SegResNetSession {
-  private output: ort.Tensor | undefined;
-
   private constructor(private readonly session: ort.InferenceSession) {}
 
   static async open(model: string | Uint8Array, opts: SessionOptions = {}): Promise<SegResNetSession> {
@@ -43,25 +41,13 @@ export class SegResNetSession {
     return new SegResNetSession(session);
   }
 
-  /** Runs the network; returns the logits [N, classes, D, H, W] (C order), valid until the next call. */
+  /** Runs the network; returns the logits [N, classes, D, H, W] (C order). */
   async predict(batch: Batch5d): Promise<Batch5d> {
     const input = new ort.Tensor('float32', batch.data, [...batch.dims]);
-    const [n, , d, h, w] = batch.dims;
-    const want = [n, this.classes(), d, h, w];
-    if (!this.output || this.output.dims.some((v, i) => v !== want[i])) {
-      this.output = new ort.Tensor('float32', new Float32Array(want.reduce((a, b) => a * b, 1)), want);
-    }
-    const out = await this.session.run({ [SEGRESNET_IO.input]: input }, { [SEGRESNET_IO.output]: this.output });
+    const out = await this.session.run({ [SEGRESNET_IO.input]: input }, [SEGRESNET_IO.output]);
     const logits = out[SEGRESNET_IO.output];
-    return { data: logits.data as Float32Array, dims: [n, want[1], d, h, w] };
-  }
-
-  /** Output channels, from the graph's declared output shape. */
-  private classes(): number {
-    const meta = this.session.outputMetadata.find((m) => m.name === SEGRESNET_IO.output);
-    const c = meta?.isTensor ? meta.shape[1] : undefined;
-    if (typeof c !== 'number') throw new Error('ONNX model does not declare its logits channel count');
-    return c;
+    const dims = logits.dims as readonly number[];
+    return { data: logits.data as Float32Array, dims: [dims[0], dims[1], dims[2], dims[3], dims[4]] };
   }
 
   async close(): Promise<void> {

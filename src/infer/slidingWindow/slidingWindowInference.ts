@@ -3,7 +3,7 @@ import { BlendSink, PlaneAxes } from './blendSinks';
 import { gaussianImportanceMap } from './importanceMap';
 import { WindowGrid, windowCount, windowGrid } from './windowGrid';
 
-/** Runs the network on `count` windows packed as [count, 1, roi0, roi1, roi2] (C order); returns [count, C, roi...], read before the next call. */
+/** Runs the network on `count` windows packed as [count, 1, roi0, roi1, roi2] (C order); returns [count, C, roi...]. */
 export type Predictor = (batch: Float32Array, count: number, roi: Vec3) => Promise<Float32Array>;
 
 export interface SlidingWindowOptions {
@@ -114,8 +114,8 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
     });
   };
 
-  // Strictly one batch at a time: the predictor may reuse its output buffer, and on a 2-core machine onnxruntime's
-  // threads already fill the CPU, so blending beside a running batch would only add a second 371 MB logits array.
+  // Strictly one batch at a time: onnxruntime's threads already fill the CPU, so blending beside a running batch
+  // would gain little and hold a second 371 MB logits array.
   for (let b = 0; b < total; b += batchSize) {
     opts.signal?.throwIfAborted();
     const batch = windows.slice(b, b + batchSize);
