@@ -9,8 +9,8 @@ function rowsToChannelsFirst(rows: tf.Tensor2D): Float32Array {
   return tf.tidy(() => rows.transpose().dataSync() as Float32Array);
 }
 
+// The cpu backend's seed-1 forward is also checked, through the loss, by gradientsCpu.test.ts.
 const CASES: Array<[TfBackendName, string, string]> = [
-  ['cpu', 'segresnet105_tiny_seed1.pt', 'tiny_logits_24.f32'],
   ['cpu', 'segresnet105_tiny_seed1_gnrand.pt', 'tiny_gnrand_logits_24.f32'],
   ['wasm', 'segresnet105_tiny_seed1.pt', 'tiny_logits_24.f32'],
   ['wasm', 'segresnet105_tiny_seed1_gnrand.pt', 'tiny_gnrand_logits_24.f32'],

@@ -1,0 +1,3 @@
+import { describeGradientParity } from './gradientParity';
+
+describeGradientParity('cpu');
