@@ -71,6 +71,12 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
     if (!memo.has(k)) throw new PickleError(`pickle memo key ${k} unset`);
     return memo.get(k);
   };
+  const allowedGlobal = (mod: unknown, name: unknown): PickleGlobal => {
+    const qualname = `${String(mod)} ${String(name)}`;
+    const g = opts.globals.get(qualname);
+    if (!g) throw new PickleError(`pickle references a forbidden global "${qualname}"; only a plain PyTorch state_dict is accepted`);
+    return g;
+  };
   const setItems = (target: unknown, kv: unknown[]) => {
     if (!(target instanceof Map)) throw new PickleError('SETITEM(S) on a non-dict');
     if (kv.length % 2) throw new PickleError('SETITEMS with an odd item count');
@@ -88,19 +94,13 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
         pos += 8;
         break;
       case 0x63: { // GLOBAL "module\nname\n"
-        const qualname = `${line()} ${line()}`;
-        const g = opts.globals.get(qualname);
-        if (!g) throw new PickleError(`pickle references a forbidden global "${qualname}"; only a plain PyTorch state_dict is accepted`);
-        stack.push(g);
+        const mod = line();
+        stack.push(allowedGlobal(mod, line()));
         break;
       }
       case 0x93: { // STACK_GLOBAL
         const name = pop();
-        const mod = pop();
-        const qualname = `${String(mod)} ${String(name)}`;
-        const g = opts.globals.get(qualname);
-        if (!g) throw new PickleError(`pickle references a forbidden global "${qualname}"; only a plain PyTorch state_dict is accepted`);
-        stack.push(g);
+        stack.push(allowedGlobal(pop(), name));
         break;
       }
       case 0x52: { // REDUCE
