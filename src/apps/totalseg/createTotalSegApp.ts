@@ -1,6 +1,7 @@
 import type { Resolution } from '../../infer/segmentTypes';
 import { LocalDatastore } from '../../datastore/localDatastore';
 import type { App } from '../../server/interfaces/app';
+import type { Datastore } from '../../server/interfaces/datastore';
 import type { VolumeReader } from '../../server/interfaces/volumeReader';
 import type { InferTask, ScoringMethod, Strategy, TrainTask } from '../../server/interfaces/tasks';
 import { DiceScoring } from '../../server/tasks/diceScoring';
@@ -10,9 +11,10 @@ import type { Segmenter } from './segmenter';
 import { WHOLE_BODY_MODEL, WholeBodyInferTask } from './wholeBodyInferTask';
 import { WholeBodyTrainer, type WholeBodyTrainerOptions } from './wholeBodyTrainer';
 
-export interface TotalSegAppOptions {
-  /** The studies folder (the datastore). Created when missing. */
-  readonly studiesDir: string;
+/** Where the images live: a studies folder (a LocalDatastore, created when missing) or a ready datastore (DICOMweb). */
+export type TotalSegStudies = { readonly studiesDir: string; readonly datastore?: never } | { readonly datastore: Datastore; readonly studiesDir?: never };
+
+export type TotalSegAppOptions = TotalSegStudies & {
   readonly modelFiles: Readonly<Record<Resolution, string>>;
   /** Runs the model (`SegmentationRunner`); closed with the app when it has a `close()`. */
   readonly segmenter: Segmenter & { close?(): Promise<void> };
@@ -20,11 +22,11 @@ export interface TotalSegAppOptions {
   /** The trainer; without it the app lists no trainer and Slicer hides its train panel. */
   readonly trainer?: WholeBodyTrainerOptions;
   readonly onWarning?: (message: string) => void;
-}
+};
 
 /** The whole-body CT app: one segmentation model, strategies random/first, Dice scoring, optional trainer. */
 export async function createTotalSegApp(options: TotalSegAppOptions): Promise<App> {
-  const datastore = await LocalDatastore.open({ root: options.studiesDir, readVolume: options.readVolume, onWarning: options.onWarning });
+  const datastore = options.datastore ?? (await LocalDatastore.open({ root: options.studiesDir, readVolume: options.readVolume, onWarning: options.onWarning }));
   const labelNames = Object.fromEntries(BUNDLE_CHANNEL_NAMES.map((name, i) => [i, name.toLowerCase()]));
   const trainers = new Map<string, TrainTask>(options.trainer ? [[WHOLE_BODY_MODEL, new WholeBodyTrainer(options.trainer)]] : []);
   return {

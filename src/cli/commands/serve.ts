@@ -13,9 +13,10 @@ import { projectRoot } from '../../util/projectRoot';
 import { makeProgressBar } from '../progressBar';
 import { UsageError } from '../usageError';
 import { defaultModelsDir } from './models';
+import { dicomWebServeOptions, studiesFromArgs } from './serveStudies';
 
 export const serveUsage =
-  'wbct serve [--studies DIR] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--auth users.json] [--no-pull]   MONAI Label server';
+  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--auth users.json] [--no-pull]   MONAI Label server';
 
 /** The folder `npm start` serves when no --studies is given: created on first start. */
 export function defaultStudiesDir(): string {
@@ -33,15 +34,16 @@ export async function serveCommand(argv: string[]): Promise<void> {
       threads: { type: 'string' },
       auth: { type: 'string' },
       'no-pull': { type: 'boolean', default: false },
+      ...dicomWebServeOptions,
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
-  const studiesDir = path.resolve(values.studies ?? defaultStudiesDir());
+  const readVolume = async (file: string) => (await readImage(file, { voxels: 'stored' })).volume;
+  const { studies, where } = await studiesFromArgs({ ...values, studies: values.studies ?? defaultStudiesDir() }, readVolume);
   const modelsDir = path.resolve(values.models ?? defaultModelsDir());
-  fs.mkdirSync(studiesDir, { recursive: true });
 
   const modelFiles = {} as Record<Resolution, string>;
   for (const r of ['highres', 'lowres'] as const) {
@@ -56,10 +58,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
     }
   }
 
-  const readVolume = async (file: string) => (await readImage(file, { voxels: 'stored' })).volume;
   const runner = new SegmentationRunner({ threads });
   const app = await createTotalSegApp({
-    studiesDir,
+    ...studies,
     modelFiles,
     segmenter: runner,
     readVolume,
@@ -67,6 +68,6 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   const server = createServer(app, { readVolume, auth: values.auth ? loadAuthConfig(values.auth) : null });
   const running = await serve(server, { host: values.host, port });
-  process.stderr.write(`wbct serving ${studiesDir} at ${running.url} (models in ${modelsDir})\n`);
+  process.stderr.write(`wbct serving ${where} at ${running.url} (models in ${modelsDir})\n`);
   await new Promise<void>((resolve) => running.http.once('close', () => resolve()));
 }

@@ -63,4 +63,15 @@ export interface Datastore {
   dump(): Promise<DatastoreModel>;
   /** Image/label absolute path pairs for a tag (default `final`), for `?output=train` and trainers. */
   trainingPairs(tag?: string): Promise<TrainingPair[]>;
+  /**
+   * Only for datastores whose images are DICOM series (`/infer?output=dicom_seg`): the label file, which lies on image
+   * `id`'s grid, as a DICOM SEG object referencing that series, not stored anywhere.
+   */
+  dicomSegFor?(id: string, labelPath: string): Promise<DicomObject>;
+}
+
+/** An encoded DICOM object (Part 10 file bytes). */
+export interface DicomObject {
+  readonly bytes: Uint8Array;
+  readonly sopInstanceUid: string;
 }

@@ -1,3 +1,4 @@
+import contentDisposition from 'content-disposition';
 import { Router, type Request, type Response } from 'express';
 import { IMAGE_EXTENSIONS, splitFileName } from '../../datastore/fileNames';
 import { StagedUpload } from '../../datastore/stagedUpload';
@@ -37,18 +38,37 @@ async function imageSource(ctx: ServerContext, req: Request): Promise<ImageSourc
   throw new ApiError('BAD_REQUEST', 'Neither Image nor File not Session ID input is provided');
 }
 
-async function answer(res: Response, output: InferOutput, kind: 'all' | 'image' | 'json'): Promise<void> {
-  if (kind === 'json') res.json(output.params);
-  else if (kind === 'image') await sendAttachment(res, output.labelPath, output.fileName);
-  else await sendMultipartAnswer(res, output.params, { path: output.labelPath, name: output.fileName });
+type Answer = (res: Response, output: InferOutput) => Promise<void>;
+
+/**
+ * How the result is sent, per `output`. `dicom_seg` needs a datastore that can write a SEG for one of its images
+ * (DICOMweb); it is refused here, before any model run, when that cannot work.
+ */
+function answerFor(ctx: ServerContext, kind: 'all' | 'image' | 'json' | 'dicom_seg', source: ImageSource): Answer {
+  if (kind === 'json') return async (res, output) => void res.json(output.params);
+  if (kind === 'image') return (res, output) => sendAttachment(res, output.labelPath, output.fileName);
+  if (kind === 'all') return (res, output) => sendMultipartAnswer(res, output.params, { path: output.labelPath, name: output.fileName });
+  const datastore = ctx.app.datastore;
+  const { imageId } = source;
+  if (!datastore.dicomSegFor) {
+    throw new ApiError('INVALID_PARAM', "output=dicom_seg needs a DICOMweb datastore (wbct serve --studies http://host:port/dicom-web); this server's datastore is a local folder");
+  }
+  if (imageId === undefined) {
+    throw new ApiError('INVALID_PARAM', 'output=dicom_seg needs a datastore image (query image=<id>): an uploaded file or session image has no DICOM series to reference');
+  }
+  const dicomSegFor = datastore.dicomSegFor.bind(datastore);
+  return async (res, output) => {
+    const seg = await dicomSegFor(imageId, output.labelPath);
+    res.status(200).type('application/dicom').setHeader('Content-Disposition', contentDisposition(`${seg.sopInstanceUid}.dcm`));
+    res.send(Buffer.from(seg.bytes.buffer, seg.bytes.byteOffset, seg.bytes.byteLength));
+  };
 }
 
-/** `POST /infer/{model}`: queued model run, answered as multipart `params` + label file (spec section 4). */
+/** `POST /infer/{model}`: queued model run, answered as multipart `params` + label file (spec section 4), or per `output`. */
 export function inferRoutes(ctx: ServerContext): Router {
   const router = Router();
   router.post('/infer/:model', requireRole(ctx.auth, 'user'), multipartUpload(ctx.uploads), async (req, res) => {
     const kind = queryEnum(req, 'output', ['all', 'image', 'json', 'dicom_seg'] as const, 'all');
-    if (kind === 'dicom_seg') throw new ApiError('INVALID_PARAM', 'output=dicom_seg needs a DICOMweb datastore; this server has a local one');
     const params = paramsField(req);
     // A client that hangs up cancels its request, queued or running.
     const abort = new AbortController();
@@ -57,9 +77,10 @@ export function inferRoutes(ctx: ServerContext): Router {
     });
     const source = await imageSource(ctx, req);
     try {
+      const answer = answerFor(ctx, kind, source);
       const output = await runInference(ctx, { model: req.params.model as string, imageId: source.imageId, imagePath: source.imagePath, params, signal: abort.signal });
       try {
-        await answer(res, output, kind);
+        await answer(res, output);
       } finally {
         await output.cleanup();
       }
