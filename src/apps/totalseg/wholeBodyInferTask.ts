@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Resolution } from '../../infer/segmentTypes';
 import { ApiError } from '../../server/errors';
 import type { InferRequest, InferResult, InferTask, InferTaskInfo } from '../../server/interfaces/tasks';
 import { wholeBodyLabels } from './bundleLabels';
 import { wholeBodyRunParams } from './inferParams';
 import type { Segmenter } from './segmenter';
+import { currentModelFile, type ModelFiles } from './modelVersions';
 
 export const WHOLE_BODY_MODEL = 'wholeBody_ct_segmentation';
 export const WHOLE_BODY_DESCRIPTION = 'A pre-trained SegResNet model for volumetric (3D) segmentation of the 104 whole body segments';
@@ -14,7 +14,7 @@ export const WHOLE_BODY_VERSION = '0.1.9';
 export interface WholeBodyInferTaskOptions {
   readonly segmenter: Segmenter;
   /** Weights per resolution: the bundle's `model.pt` (1.5 mm) and `model_lowres.pt` (3 mm), or `.onnx` builds of them. */
-  readonly modelFiles: Readonly<Record<Resolution, string>>;
+  readonly modelFiles: ModelFiles;
 }
 
 const round2 = (s: number): number => Math.round(s * 100) / 100;
@@ -37,13 +37,13 @@ export class WholeBodyInferTask implements InferTask {
   }
 
   modelPath(): string | null {
-    const file = this.options.modelFiles.highres;
+    const file = currentModelFile(this.options.modelFiles, 'highres');
     return fs.existsSync(file) ? file : null;
   }
 
   async run(request: InferRequest): Promise<InferResult> {
     const params = wholeBodyRunParams(request.params);
-    const modelPath = this.options.modelFiles[params.resolution];
+    const modelPath = currentModelFile(this.options.modelFiles, params.resolution);
     if (!fs.existsSync(modelPath)) {
       throw new ApiError('MODEL_FILE_MISSING', `${params.resolution} weights ${path.basename(modelPath)} are not in ${path.dirname(modelPath)}; run "wbct models pull" or place the file there`);
     }

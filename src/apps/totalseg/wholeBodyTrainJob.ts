@@ -1,0 +1,86 @@
+import { Resolution, SPACING_MM } from '../../infer/segmentTypes';
+import { ApiError } from '../../server/errors';
+import type { TaskContext } from '../../server/interfaces/tasks';
+import type { JsonObject, JsonValue } from '../../server/json';
+import { TRAIN_SCOPES, TrainScope } from '../../train-bridge/trainScope';
+import { startTrainWorker } from '../../train-bridge/trainWorkerClient';
+import type { TrainProgress } from '../../train-bridge/trainLoop';
+import type { ModelVersions } from './modelVersions';
+import type { WholeBodyTrainJob } from './wholeBodyTrainer';
+
+export interface TrainStatsHolder {
+  stats: JsonObject;
+}
+
+/** Trainer options Slicer shows (its train panel sends them back, first list item selected). */
+export const WHOLE_BODY_TRAIN_CONFIG: JsonObject = {
+  device: ['cpu'],
+  pretrained: true,
+  highres: true,
+  max_epochs: 50,
+  val_split: 0.2,
+  scope: ['auto', ...TRAIN_SCOPES],
+  lr: 1e-4,
+};
+
+function numberParam(req: JsonObject, key: string, fallback: number, ok: (v: number) => boolean): number {
+  const v = req[key] ?? fallback;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !ok(n)) throw new ApiError('INVALID_PARAM', `${key} must be a valid number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * The fine-tuning job behind `POST /train/wholeBody_ct_segmentation`: images with a `final` label, a validation
+ * split, training in a worker thread (TensorFlow.js), and the best weights published as a new model version.
+ */
+export function wholeBodyTrainJob(versions: ModelVersions, stats: TrainStatsHolder): WholeBodyTrainJob {
+  return async (request: JsonObject, context: TaskContext): Promise<JsonValue | undefined> => {
+    const resolution: Resolution = request.highres === false || request.highres === 'false' ? 'lowres' : 'highres';
+    const maxEpochs = numberParam(request, 'max_epochs', 50, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
+    const valSplit = numberParam(request, 'val_split', 0.2, (n) => n >= 0 && n < 1);
+    const lr = numberParam(request, 'lr', 1e-4, (n) => n > 0 && n < 1);
+    const scope = request.scope === undefined || request.scope === 'auto' ? undefined : (request.scope as TrainScope);
+    if (scope !== undefined && !TRAIN_SCOPES.includes(scope)) throw new ApiError('INVALID_PARAM', `scope must be auto or one of ${TRAIN_SCOPES.join(', ')}`);
+
+    const pairs = await context.datastore.trainingPairs('final');
+    if (pairs.length === 0) throw new ApiError('BAD_REQUEST', 'no image has a final label yet: submit at least one label before training');
+    const nVal = pairs.length > 1 ? Math.min(pairs.length - 1, Math.max(1, Math.round(pairs.length * valSplit))) : 0;
+    const train = pairs.slice(0, pairs.length - nVal);
+    const val = pairs.slice(pairs.length - nVal);
+    const weightsPath = versions.current(resolution);
+    const outputPath = versions.nextVersionPath(resolution);
+    context.log(`training ${resolution} from ${weightsPath}: ${train.length} training, ${val.length || train.length} validation volume(s)${nVal ? '' : ' (the training ones)'}`);
+
+    const started = Date.now();
+    const update = (p: TrainProgress) => {
+      stats.stats = {
+        epoch: p.epoch,
+        total_epochs: p.totalEpochs,
+        iteration: p.iteration,
+        total_iterations: p.totalIterations,
+        best_metric: Number.isFinite(p.bestMetric) ? p.bestMetric : 0,
+        start_ts: Math.floor(started / 1000),
+        total_time: `${Math.round(p.elapsedMs / 1000)} s`,
+        train: { loss: p.loss },
+        eval: { mean_dice: Number.isFinite(p.metric) ? p.metric : null },
+      };
+    };
+    const worker = startTrainWorker(
+      { weightsPath, outputPath, train, val, spacingMm: SPACING_MM[resolution], scope, options: { maxEpochs, lr } },
+      { onLog: (line) => context.log(line), onProgress: update, onStart: (b, s) => (stats.stats = { ...stats.stats, backend: b.backend, scope: s }) },
+    );
+    const onAbort = () => worker.stop();
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await worker.done;
+      if (result.outputPath) {
+        await versions.publish(resolution, result.outputPath);
+        context.log(`model version ${result.outputPath} is now in service for ${resolution}`);
+      }
+      return { ...result, backend: result.backend.backend, resolution, published: result.outputPath ?? null } as unknown as JsonValue;
+    } finally {
+      context.signal.removeEventListener('abort', onAbort);
+    }
+  };
+}
