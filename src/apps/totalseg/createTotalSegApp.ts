@@ -1,4 +1,3 @@
-import type { Resolution } from '../../infer/segmentTypes';
 import { LocalDatastore } from '../../datastore/localDatastore';
 import type { App } from '../../server/interfaces/app';
 import type { Datastore } from '../../server/interfaces/datastore';
@@ -7,6 +6,7 @@ import type { InferTask, ScoringMethod, Strategy, TrainTask } from '../../server
 import { DiceScoring } from '../../server/tasks/diceScoring';
 import { FirstStrategy, RandomStrategy } from '../../server/tasks/strategies';
 import { BUNDLE_CHANNEL_NAMES } from './bundleLabels';
+import type { ModelFiles } from './modelVersions';
 import type { Segmenter } from './segmenter';
 import { WHOLE_BODY_MODEL, WholeBodyInferTask } from './wholeBodyInferTask';
 import { WholeBodyTrainer, type WholeBodyTrainerOptions } from './wholeBodyTrainer';
@@ -15,7 +15,8 @@ import { WholeBodyTrainer, type WholeBodyTrainerOptions } from './wholeBodyTrain
 export type TotalSegStudies = { readonly studiesDir: string; readonly datastore?: never } | { readonly datastore: Datastore; readonly studiesDir?: never };
 
 export type TotalSegAppOptions = TotalSegStudies & {
-  readonly modelFiles: Readonly<Record<Resolution, string>>;
+  /** Weights per resolution: fixed files, or `ModelVersions` (fine-tuned versions swap in after training). */
+  readonly modelFiles: ModelFiles;
   /** Runs the model (`SegmentationRunner`); closed with the app when it has a `close()`. */
   readonly segmenter: Segmenter & { close?(): Promise<void> };
   readonly readVolume: VolumeReader;

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTotalSegApp } from '../../apps/totalseg/createTotalSegApp';
 import { modelPath, pullBundleModel } from '../../apps/totalseg/pullModels';
+import { ModelVersions } from '../../apps/totalseg/modelVersions';
+import { TrainStatsHolder, WHOLE_BODY_TRAIN_CONFIG, wholeBodyTrainJob } from '../../apps/totalseg/wholeBodyTrainJob';
 import { readImage } from '../../infer/io';
 import { SegmentationRunner } from '../../infer/segmentationRunner';
-import { Resolution } from '../../infer/segmentTypes';
 import { loadAuthConfig } from '../../server/auth/authConfig';
 import { createServer } from '../../server/createServer';
 import { serve } from '../../server/serve';
@@ -45,11 +46,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const { studies, where } = await studiesFromArgs({ ...values, studies: values.studies ?? defaultStudiesDir() }, readVolume);
   const modelsDir = path.resolve(values.models ?? defaultModelsDir());
 
-  const modelFiles = {} as Record<Resolution, string>;
   for (const r of ['highres', 'lowres'] as const) {
-    modelFiles[r] = modelPath(modelsDir, r);
-    if (fs.existsSync(modelFiles[r]) || values['no-pull']) continue;
-    process.stderr.write(`${path.basename(modelFiles[r])} is missing in ${modelsDir}; fetching it (wbct models pull ${r})\n`);
+    const file = modelPath(modelsDir, r);
+    if (fs.existsSync(file) || values['no-pull']) continue;
+    process.stderr.write(`${path.basename(file)} is missing in ${modelsDir}; fetching it (wbct models pull ${r})\n`);
     const bar = makeProgressBar(`download ${r}`, ' B');
     try {
       await pullBundleModel(modelsDir, r, { onProgress: (_f, got, total) => bar.update(got, total ?? got) });
@@ -58,10 +58,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
     }
   }
 
+  const versions = new ModelVersions(modelsDir);
+  const trainStats: TrainStatsHolder = { stats: {} };
   const runner = new SegmentationRunner({ threads });
   const app = await createTotalSegApp({
     ...studies,
-    modelFiles,
+    modelFiles: versions,
+    trainer: { job: wholeBodyTrainJob(versions, trainStats), config: WHOLE_BODY_TRAIN_CONFIG, stats: () => trainStats.stats },
     segmenter: runner,
     readVolume,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
