@@ -64,6 +64,11 @@ export interface TrainResult {
   readonly metricHistory: ReadonlyArray<{ epoch: number; metric: number }>;
 }
 
+/** Lets queued events (a worker's stop message, timers) run: tfjs's CPU backends resolve every await as a microtask. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
@@ -83,6 +88,7 @@ export async function validate(trainer: SegResNetTrainer, pairs: readonly TrainP
     const sink = new ArgmaxSink(image.shape);
     const predict = async (batch: Float32Array, count: number, r: Vec3) => {
       if (count !== 1) throw new Error('validation runs one window at a time');
+      await yieldToEventLoop();
       return trainer.predict(batch, r);
     };
     await slidingWindowInference(image, predict, sink, { roi, overlap, batchSize: 1, signal });
@@ -134,6 +140,7 @@ export async function trainSegResNet(net: TfSegResNet, train: readonly TrainPair
           return { window: extractWindow(pair.image, start, roi), labels: extractWindow(pair.label, start, roi), dims: roi };
         });
         lossSum += await trainer.step(batch);
+        await yieldToEventLoop();
         steps++;
         state.iteration++;
         state.loss = lossSum / steps;
