@@ -13,25 +13,34 @@ function depthSlice(x: Act, start: number, size: number): Act {
   return x.slice([start, 0, 0, 0], [size, h, w, c]);
 }
 
+/** Sums the k terms one at a time, so that only two full-size tensors are alive at once. */
+function accumulate(k: number, term: (a: number) => Act): Act {
+  let acc = tf.tidy(() => term(0));
+  for (let a = 1; a < k; a++) {
+    const next = tf.tidy(() => acc.add(term(a)) as Act);
+    acc.dispose();
+    acc = next;
+  }
+  return acc;
+}
+
 /** y[d] = sum_a conv2d_valid(x[d + a], w[a]): a 'valid' 3-D convolution with a cubic kernel, depth as the batch. */
 function forward(x: Act, w: tf.Tensor5D): Act {
   const k = w.shape[0];
   const depth = x.shape[0] - k + 1;
-  return tf.tidy(() => tf.addN(Array.from({ length: k }, (_, a) => tf.conv2d(depthSlice(x, a, depth), plane(w, a), 1, 'valid'))));
+  return accumulate(k, (a) => tf.conv2d(depthSlice(x, a, depth), plane(w, a), 1, 'valid'));
 }
 
 /** The adjoint of `forward` with respect to x: full 2-D correlations with the flipped, transposed kernel planes. */
 function inputGradient(dy: Act, w: tf.Tensor5D): Act {
   const k = w.shape[0];
-  return tf.tidy(() => {
-    const dyPadded = tf.pad(dy, [[0, 0], [k - 1, k - 1], [k - 1, k - 1], [0, 0]]);
-    const parts = Array.from({ length: k }, (_, a) => {
-      const flipped = tf.reverse(plane(w, a), [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
-      const g = tf.conv2d(dyPadded, flipped, 1, 'valid');
-      return tf.pad(g, [[a, k - 1 - a], [0, 0], [0, 0], [0, 0]]);
-    });
-    return tf.addN(parts);
+  const dyPadded = tf.pad(dy, [[0, 0], [k - 1, k - 1], [k - 1, k - 1], [0, 0]]);
+  const dx = accumulate(k, (a) => {
+    const flipped = tf.reverse(plane(w, a), [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+    return tf.pad(tf.conv2d(dyPadded, flipped, 1, 'valid'), [[a, k - 1 - a], [0, 0], [0, 0], [0, 0]]);
   });
+  dyPadded.dispose();
+  return dx;
 }
 
 /**
@@ -42,10 +51,9 @@ function filterGradient(x: Act, dy: Act, k: number): tf.Tensor5D {
   return tf.tidy(() => {
     const depth = dy.shape[0];
     const kernel = dy.transpose([1, 2, 0, 3]) as tf.Tensor4D;
-    const planes = Array.from({ length: k }, (_, a) => {
-      const input = depthSlice(x, a, depth).transpose([3, 1, 2, 0]) as tf.Tensor4D;
-      return tf.conv2d(input, kernel, 1, 'valid').transpose([1, 2, 0, 3]);
-    });
+    const planes = Array.from({ length: k }, (_, a) =>
+      tf.tidy(() => tf.conv2d(depthSlice(x, a, depth).transpose([3, 1, 2, 0]) as tf.Tensor4D, kernel, 1, 'valid').transpose([1, 2, 0, 3])),
+    );
     return tf.stack(planes) as tf.Tensor5D;
   });
 }

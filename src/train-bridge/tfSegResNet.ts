@@ -55,7 +55,16 @@ export class TfSegResNet {
     return v as unknown as T;
   }
 
+  /** Runs one layer in its own tidy scope, so a forward pass frees each layer's temporaries as it goes. */
+  private layer(f: () => Act): Act {
+    return tf.tidy(f);
+  }
+
   private resBlock(x: Act, prefix: string): Act {
+    return this.layer(() => this.resBlockBody(x, prefix));
+  }
+
+  private resBlockBody(x: Act, prefix: string): Act {
     const k = resBlockKeys(prefix);
     let y = groupNorm(x, this.p(`${k.norm1}.weight`), this.p(`${k.norm1}.bias`)).relu<Act>();
     y = conv3x3(y, this.p(k.conv1), 1, this.convMode);
@@ -66,10 +75,11 @@ export class TfSegResNet {
 
   /** convInit (+ Dropout3d when `dropout` > 0, as MONAI in train mode) and the down levels; returns every level's output. */
   encode(x: Act, dropout = 0): Act[] {
-    let y = dropoutChannels(conv3x3(x, this.p('convInit.conv.weight'), 1, this.convMode), dropout);
+    let y = this.layer(() => dropoutChannels(conv3x3(x, this.p('convInit.conv.weight'), 1, this.convMode), dropout));
     const outs: Act[] = [];
     this.spec.blocksDown.forEach((n, i) => {
-      if (i > 0) y = conv3x3(y, this.p(`down_layers.${i}.0.conv.weight`), 2, this.convMode);
+      const input = y;
+      if (i > 0) y = this.layer(() => conv3x3(input, this.p(`down_layers.${i}.0.conv.weight`), 2, this.convMode));
       for (let b = 1; b <= n; b++) y = this.resBlock(y, `down_layers.${i}.${b}`);
       outs.push(y);
     });
@@ -80,7 +90,8 @@ export class TfSegResNet {
   decode(down: readonly Act[]): Act {
     let y = down[down.length - 1];
     this.spec.blocksUp.forEach((n, i) => {
-      y = upsampleTrilinear2x(conv1x1(y, this.p(`up_samples.${i}.0.conv.weight`))).add(down[down.length - 2 - i]);
+      const input = y;
+      y = this.layer(() => upsampleTrilinear2x(conv1x1(input, this.p(`up_samples.${i}.0.conv.weight`))).add(down[down.length - 2 - i]));
       for (let b = 0; b < n; b++) y = this.resBlock(y, `up_layers.${i}.${b}`);
     });
     return y;
