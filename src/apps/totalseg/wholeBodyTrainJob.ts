@@ -4,12 +4,20 @@ import type { TaskContext } from '../../server/interfaces/tasks';
 import type { JsonObject, JsonValue } from '../../server/json';
 import { TRAIN_SCOPES, TrainScope } from '../../train-bridge/trainScope';
 import { startTrainWorker } from '../../train-bridge/trainWorkerClient';
+import type { TrainJob } from '../../train-bridge/trainJob';
 import type { TrainProgress } from '../../train-bridge/trainLoop';
 import type { ModelVersions } from './modelVersions';
 import type { WholeBodyTrainJob } from './wholeBodyTrainer';
 
 export interface TrainStatsHolder {
   stats: JsonObject;
+}
+
+/** Deviations from the bundle's recipe (smaller crops, coarser spacing, a fixed backend): tests and experiments. */
+export interface TrainJobOverrides {
+  readonly spacingMm?: number;
+  readonly backend?: TrainJob['backend'];
+  readonly options?: Partial<TrainJob['options']>;
 }
 
 /** Trainer options Slicer shows (its train panel sends them back, first list item selected). */
@@ -34,7 +42,7 @@ function numberParam(req: JsonObject, key: string, fallback: number, ok: (v: num
  * The fine-tuning job behind `POST /train/wholeBody_ct_segmentation`: images with a `final` label, a validation
  * split, training in a worker thread (TensorFlow.js), and the best weights published as a new model version.
  */
-export function wholeBodyTrainJob(versions: ModelVersions, stats: TrainStatsHolder): WholeBodyTrainJob {
+export function wholeBodyTrainJob(versions: ModelVersions, stats: TrainStatsHolder, overrides: TrainJobOverrides = {}): WholeBodyTrainJob {
   return async (request: JsonObject, context: TaskContext): Promise<JsonValue | undefined> => {
     const resolution: Resolution = request.highres === false || request.highres === 'false' ? 'lowres' : 'highres';
     const maxEpochs = numberParam(request, 'max_epochs', 50, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
@@ -67,7 +75,12 @@ export function wholeBodyTrainJob(versions: ModelVersions, stats: TrainStatsHold
       };
     };
     const worker = startTrainWorker(
-      { weightsPath, outputPath, train, val, spacingMm: SPACING_MM[resolution], scope, options: { maxEpochs, lr } },
+      {
+        weightsPath, outputPath, train, val, scope,
+        spacingMm: overrides.spacingMm ?? SPACING_MM[resolution],
+        backend: overrides.backend,
+        options: { ...overrides.options, maxEpochs, lr },
+      },
       { onLog: (line) => context.log(line), onProgress: update, onStart: (b, s) => (stats.stats = { ...stats.stats, backend: b.backend, scope: s }) },
     );
     const onAbort = () => worker.stop();
