@@ -13,13 +13,18 @@ function groupMean(x: tf.Tensor5D): tf.Tensor5D {
   return x.sum(4, true).sum(2, true).sum(1, true).sum(0, true).div(d * h * w * cg);
 }
 
-/** torch GroupNorm(8 groups, eps 1e-5, affine) on channels-last [D, H, W, C] (population variance, as torch). */
-export function groupNorm(x: Act, gamma: tf.Tensor1D, beta: tf.Tensor1D): Act {
+/** GroupNorm's normalisation without the affine part: (x - mean) / sqrt(var + eps) per group (population variance). */
+export function groupNormalize(x: Act): Act {
   const [d, h, w, c] = x.shape;
   const grouped = x.reshape([d, h, w, GROUPS, c / GROUPS]) as tf.Tensor5D;
   const centred = grouped.sub<tf.Tensor5D>(groupMean(grouped));
   const variance = groupMean(centred.square());
-  return centred.mul(tf.rsqrt(variance.add(GN_EPS))).reshape([d, h, w, c]).mul(gamma).add(beta);
+  return centred.mul(tf.rsqrt(variance.add(GN_EPS))).reshape([d, h, w, c]);
+}
+
+/** torch GroupNorm(8 groups, eps 1e-5, affine) on channels-last [D, H, W, C]. */
+export function groupNorm(x: Act, gamma: tf.Tensor1D, beta: tf.Tensor1D): Act {
+  return groupNormalize(x).mul(gamma).add(beta);
 }
 
 function rows(x: tf.Tensor3D, start: number, size: number): tf.Tensor3D {

@@ -3,6 +3,7 @@ import { AdamW, AdamWOptions } from './adamW';
 import { Act } from './conv3d';
 import { diceCeLoss } from './diceCeLoss';
 import { Dims3, FeatureExtractor, TfFeatureExtractor, checkWindow } from './featureExtractor';
+import { headLogits, headLossAndGradients, headLossValue } from './headStep';
 import { TfSegResNet } from './tfSegResNet';
 import { TrainScope, isTrainable } from './trainScope';
 
@@ -40,8 +41,10 @@ export class SegResNetTrainer {
   /** Loss and gradients (tfjs layout, keyed by state_dict name) at the current weights; the caller disposes the tensors. */
   async lossAndGradients(sample: TrainSample): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
     this.check(sample);
-
-    const logitsFn = await this.logitsFunction(sample);
+    if (this.opts.scope === 'head') {
+      return headLossAndGradients(this.net, await this.features.extract(sample.window, sample.dims), sample.labels, this.trainable);
+    }
+    const logitsFn = this.logitsFunction(sample);
     const labels = tf.tensor1d(Int32Array.from(sample.labels), 'int32');
     const names = new Map([...this.trainable].map(([k, v]) => [v.name, k]));
     const { value, grads } = tf.variableGrads(() => diceCeLoss(logitsFn.run(), labels), [...this.trainable.values()]);
@@ -57,7 +60,8 @@ export class SegResNetTrainer {
   /** The loss at the current weights (no gradient tape). */
   async loss(sample: TrainSample): Promise<number> {
     this.check(sample);
-    const logitsFn = await this.logitsFunction(sample);
+    if (this.opts.scope === 'head') return headLossValue(this.net, await this.features.extract(sample.window, sample.dims), sample.labels);
+    const logitsFn = this.logitsFunction(sample);
     const value = tf.tidy(() => diceCeLoss(logitsFn.run(), tf.tensor1d(Int32Array.from(sample.labels), 'int32')));
     logitsFn.dispose();
     const loss = (await value.data())[0];
@@ -102,7 +106,8 @@ export class SegResNetTrainer {
   /** Logits of one window (eval mode), C order [classes, D, H, W]. */
   async predict(window: Float32Array, dims: Dims3): Promise<Float32Array> {
     checkWindow(window, dims);
-    const logitsFn = await this.logitsFunction({ window, dims, labels: new Uint8Array(0) }, false);
+    if (this.opts.scope === 'head') return headLogits(this.net, await this.features.extract(window, dims));
+    const logitsFn = this.logitsFunction({ window, dims, labels: new Uint8Array(0) }, false);
     const out = tf.tidy(() => logitsFn.run().transpose());
     logitsFn.dispose();
     const data = (await out.data()) as Float32Array;
@@ -117,15 +122,8 @@ export class SegResNetTrainer {
     for (const v of sample.labels) if (v >= classes) throw new RangeError(`label value ${v} is not a class of this ${classes}-class network`);
   }
 
-  /** What the gradient tape has to record: the frozen part is computed beforehand, outside it. */
-  private async logitsFunction(s: TrainSample, training = true): Promise<{ run: () => tf.Tensor2D; dispose: () => void }> {
-    const voxels = s.window.length;
-    if (this.opts.scope === 'head') {
-      const f = await this.features.extract(s.window, s.dims);
-      const c = this.features.channels;
-      const feats = tf.tidy(() => tf.tensor2d(f, [c, voxels]).transpose().reshape([...s.dims, c]) as Act);
-      return { run: () => this.net.head(feats), dispose: () => feats.dispose() };
-    }
+  /** Scopes `all` and `decoder`: what the gradient tape has to record (the frozen encoder runs beforehand, outside it). */
+  private logitsFunction(s: TrainSample, training = true): { run: () => tf.Tensor2D; dispose: () => void } {
     const x = tf.tensor4d(s.window, [...s.dims, 1]) as Act;
     if (this.opts.scope === 'all') {
       return { run: () => this.net.forward(x, training ? (this.opts.dropout ?? 0) : 0), dispose: () => x.dispose() };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SegResNetSpec, deriveSegResNetSpec, resBlockKeys } from '../model/segresnetSpec';
 import { StateDict } from '../weights/tensor';
 import { Act, Conv3dMode, conv1x1, conv3x3 } from './conv3d';
-import { dropoutChannels, groupNorm, upsampleTrilinear2x } from './layers';
+import { dropoutChannels, groupNorm, groupNormalize, upsampleTrilinear2x } from './layers';
 import { torchToTf, variablesToStateDict } from './tfWeights';
 
 /**
@@ -100,8 +100,13 @@ export class TfSegResNet {
   /** conv_final (GroupNorm, ReLU, 1x1 conv with bias) on features [D, H, W, init_filters]; returns logits rows [D*H*W, out_channels]. */
   head(features: Act): tf.Tensor2D {
     const [d, h, w, c] = features.shape;
-    const y = groupNorm(features, this.p('conv_final.0.weight'), this.p('conv_final.0.bias')).relu();
-    return tf.matMul(y.reshape([d * h * w, c]), this.p<tf.Tensor2D>('conv_final.2.conv.weight')).add(this.p<tf.Tensor1D>('conv_final.2.conv.bias'));
+    return this.headFromNormalized(groupNormalize(features).reshape([d * h * w, c]));
+  }
+
+  /** conv_final after GroupNorm's normalisation: its affine, ReLU and the 1x1 conv, on any rows [n, init_filters]. */
+  headFromNormalized(normalized: tf.Tensor2D): tf.Tensor2D {
+    const y = normalized.mul(this.p<tf.Tensor1D>('conv_final.0.weight')).add(this.p<tf.Tensor1D>('conv_final.0.bias')).relu();
+    return tf.fused.matMul({ a: y as tf.Tensor2D, b: this.p<tf.Tensor2D>('conv_final.2.conv.weight'), bias: this.p<tf.Tensor1D>('conv_final.2.conv.bias') }) as tf.Tensor2D;
   }
 
   /** Whole network on one [D, H, W, 1] window: logits rows [D*H*W, out_channels] (voxel order d, h, w). */
