@@ -51,33 +51,51 @@ function headLoss(net: TfSegResNet, rows: Float32Array, labels: Int32Array): Dic
   return new DiceCe(net.spec.outChannels, logitChunks());
 }
 
-/** DiceCELoss of the head on frozen features, and its gradients for the conv_final parameters (tfjs layout). */
-export function headLossAndGradients(net: TfSegResNet, features: Float32Array, labelValues: Uint8Array, trainable: ReadonlyMap<string, tf.Variable>): { loss: number; grads: Map<string, tf.Tensor> } {
+const HEAD_KEYS = { gamma: 'conv_final.0.weight', beta: 'conv_final.0.bias', weight: 'conv_final.2.conv.weight', bias: 'conv_final.2.conv.bias' };
+
+/**
+ * The head's backward pass for one chunk, by hand (u = x*gamma + beta, h = relu(u), z = h W + b, G = dL/dz):
+ * dW = h^T G, db = 1^T G, du = (G W^T) * [u > 0], dgamma = 1^T (du * x), dbeta = 1^T du. Column sums and the
+ * transposed products are written as plain matrix products: the wasm backend's axis-0 reductions and transposeA/B
+ * products are 10-50x slower.
+ */
+function chunkGradients(net: TfSegResNet, x: tf.Tensor2D, upstream: tf.Tensor2D): Record<keyof typeof HEAD_KEYS, tf.Tensor> {
+  return tf.tidy(() => {
+    const p = (k: string) => net.params.get(k)!;
+    const ones = tf.ones([1, x.shape[0]]);
+    const u = x.mul(p(HEAD_KEYS.gamma)).add(p(HEAD_KEYS.beta)) as tf.Tensor2D;
+    const h = u.relu();
+    const du = tf.matMul(upstream, p(HEAD_KEYS.weight).transpose() as tf.Tensor2D).mul(u.step());
+    return {
+      weight: tf.matMul(h.transpose(), upstream),
+      bias: tf.matMul(ones, upstream).reshape([upstream.shape[1]]),
+      gamma: tf.matMul(ones, du.mul(x) as tf.Tensor2D).reshape([x.shape[1]]),
+      beta: tf.matMul(ones, du as tf.Tensor2D).reshape([x.shape[1]]),
+    };
+  });
+}
+
+/** DiceCELoss of the head on frozen features, and its gradients for the four conv_final parameters (tfjs layout). */
+export function headLossAndGradients(net: TfSegResNet, features: Float32Array, labelValues: Uint8Array): { loss: number; grads: Map<string, tf.Tensor> } {
   const c = net.spec.initFilters;
   const rows = normalizedFeatureRows(features, c);
   const labels = Int32Array.from(labelValues);
   const loss = headLoss(net, rows, labels);
-  const names = [...trainable.keys()];
-  const vars = [...trainable.values()];
   const sums = new Map<string, tf.Tensor>();
   for (const [start, n] of chunks(labels.length)) {
     const x = rowsTensor(rows, c, start, n);
-    const chunkLabels = labels.subarray(start, start + n);
-    const upstream = tf.tidy(() => loss.logitsGradient(net.headFromNormalized(x), chunkLabels, start));
-    // sum(logits * dL/dlogits) has, for the chunk, exactly the parameter gradients of the loss.
-    const { value, grads } = tf.variableGrads(() => tf.sum(net.headFromNormalized(x).mul(upstream)) as tf.Scalar, vars);
-    value.dispose();
-    upstream.dispose();
+    const upstream = tf.tidy(() => loss.logitsGradient(net.headFromNormalized(x), labels.subarray(start, start + n), start));
+    const g = chunkGradients(net, x, upstream);
     x.dispose();
-    vars.forEach((v, i) => {
-      const g = grads[v.name];
-      const prev = sums.get(names[i]);
-      sums.set(names[i], prev ? tf.tidy(() => prev.add(g)) : g);
+    upstream.dispose();
+    for (const [name, key] of Object.entries(HEAD_KEYS) as Array<[keyof typeof HEAD_KEYS, string]>) {
+      const prev = sums.get(key);
+      sums.set(key, prev ? tf.tidy(() => prev.add(g[name])) : g[name]);
       if (prev) {
         prev.dispose();
-        g.dispose();
+        g[name].dispose();
       }
-    });
+    }
   }
   return { loss: loss.loss, grads: sums };
 }

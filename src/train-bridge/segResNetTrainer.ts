@@ -42,7 +42,7 @@ export class SegResNetTrainer {
   async lossAndGradients(sample: TrainSample): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
     this.check(sample);
     if (this.opts.scope === 'head') {
-      return headLossAndGradients(this.net, await this.features.extract(sample.window, sample.dims), sample.labels, this.trainable);
+      return headLossAndGradients(this.net, await this.features.extract(sample.window, sample.dims), sample.labels);
     }
     const logitsFn = this.logitsFunction(sample);
     const labels = tf.tensor1d(Int32Array.from(sample.labels), 'int32');

@@ -17,7 +17,7 @@ describeWithOracle('chunked head step (frozen features) vs whole-tensor autodiff
     const labels = Uint8Array.from({ length: voxels }, (_, v) => [0, 1, 5, 104][(v * 7) % 4]);
     const trainable = new Map([...net.params].filter(([k]) => isTrainable('head', k)));
 
-    const chunked = headLossAndGradients(net, features, labels, trainable);
+    const chunked = headLossAndGradients(net, features, labels);
     const featureTensor = tf.tensor2d(features, [8, voxels]).transpose().reshape([...dims, 8]) as tf.Tensor4D;
     const labelTensor = tf.tensor1d(Int32Array.from(labels), 'int32');
     const whole = tf.variableGrads(() => diceCeLoss(net.head(featureTensor), labelTensor), [...trainable.values()]);
