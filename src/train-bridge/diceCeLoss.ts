@@ -19,22 +19,27 @@ function chunkStats(logits: tf.Tensor2D, labels: Int32Array): ChunkStats {
     if (!(labels[v] >= 0 && labels[v] < classes)) throw new RangeError(`label ${labels[v]} is not one of the ${classes} classes`);
     flatIndex[v] = v * classes + labels[v];
   }
-  const [at, lse, sum] = tf.tidy(() => {
-    // log_softmax at the labels as torch computes it: z - max - log(sum(exp(z - max))); the sums are matrix products
-    // (one GEMM each), much faster on the wasm backend than axis reductions.
-    const max = tf.max(logits, 1, true);
-    const sumExp = tf.matMul(tf.exp(logits.sub(max)), tf.ones([classes, 1]));
-    const logSumExp = max.add(tf.log(sumExp)).reshape([voxels]);
-    const zAt = tf.gather(logits.reshape([voxels * classes]), tf.tensor1d(flatIndex, 'int32'));
-    const pSum = tf.matMul(tf.ones([1, voxels]), tf.softmax(logits)).reshape([classes]);
-    return [zAt, logSumExp, pSum];
+  const [p, sum] = tf.tidy(() => {
+    const probs = tf.softmax(logits);
+    return [tf.gather(probs.reshape([voxels * classes]), tf.tensor1d(flatIndex, 'int32')), tf.matMul(tf.ones([1, voxels]), probs).reshape([classes])];
   });
-  const zAt = at.dataSync();
-  const logSumExp = lse.dataSync();
-  const logpAtLabel = Float32Array.from(zAt, (z, v) => z - logSumExp[v]);
+  const pAt = p.dataSync();
+  const logpAtLabel = Float32Array.from(pAt, Math.log);
+  p.dispose();
+  // Where the label's probability is too small for float32, log_softmax as torch computes it: z - max - log(sum(exp(z - max))).
+  const tiny = [...pAt.keys()].filter((v) => !(pAt[v] > 1e-30));
+  if (tiny.length) {
+    const rows = tf.tidy(() => tf.gather(logits, tf.tensor1d(Int32Array.from(tiny), 'int32')));
+    const z = rows.dataSync() as Float32Array;
+    rows.dispose();
+    tiny.forEach((v, i) => {
+      const row = z.subarray(i * classes, (i + 1) * classes);
+      const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
+      const lse = max + Math.log(row.reduce((a, b) => a + Math.exp(b - max), 0));
+      logpAtLabel[v] = row[labels[v]] - lse;
+    });
+  }
   const stats = { labels, logpAtLabel, pSum: sum.dataSync() as Float32Array };
-  at.dispose();
-  lse.dispose();
   sum.dispose();
   return stats;
 }

@@ -7,43 +7,54 @@ import { TfSegResNet } from './tfSegResNet';
 const CHUNK = 65536;
 
 /**
- * Frozen features [C, V] (C order, as a FeatureExtractor returns them) normalised by conv_final's GroupNorm and laid
- * out as rows [V, C]. With the features frozen, the group statistics are constants, so the head is per-voxel and
- * can run in chunks; only its loss couples voxels, through per-class sums (see DiceCe).
+ * Frozen features [C, V] (C order, as a FeatureExtractor returns them) with conv_final's GroupNorm statistics. With
+ * the features frozen, the group statistics are constants, so the head is per-voxel and runs in chunks of voxels;
+ * only its loss couples voxels, through per-class sums (see DiceCe).
  */
-export function normalizedFeatureRows(features: Float32Array, channels: number): Float32Array {
-  const voxels = features.length / channels;
-  const perGroup = channels / GROUPS;
-  const rows = new Float32Array(features.length);
-  for (let g = 0; g < GROUPS; g++) {
-    const part = features.subarray(g * perGroup * voxels, (g + 1) * perGroup * voxels);
-    let sum = 0;
-    for (const x of part) sum += x;
-    const mean = sum / part.length;
-    let sq = 0;
-    for (const x of part) sq += (x - mean) * (x - mean);
-    const rstd = 1 / Math.sqrt(sq / part.length + GN_EPS);
-    for (let c = g * perGroup; c < (g + 1) * perGroup; c++) {
-      for (let v = 0, src = c * voxels; v < voxels; v++, src++) rows[v * channels + c] = (features[src] - mean) * rstd;
+class NormalizedFeatures {
+  readonly voxels: number;
+  private readonly mean: Float32Array;
+  private readonly rstd: Float32Array;
+
+  constructor(
+    private readonly features: Float32Array,
+    readonly channels: number,
+  ) {
+    this.voxels = features.length / channels;
+    const perGroup = channels / GROUPS;
+    this.mean = new Float32Array(channels);
+    this.rstd = new Float32Array(channels);
+    for (let g = 0; g < GROUPS; g++) {
+      const part = features.subarray(g * perGroup * this.voxels, (g + 1) * perGroup * this.voxels);
+      let sum = 0;
+      for (let i = 0; i < part.length; i++) sum += part[i];
+      const mean = sum / part.length;
+      let sq = 0;
+      for (let i = 0; i < part.length; i++) sq += (part[i] - mean) * (part[i] - mean);
+      this.mean.fill(mean, g * perGroup, (g + 1) * perGroup);
+      this.rstd.fill(1 / Math.sqrt(sq / part.length + GN_EPS), g * perGroup, (g + 1) * perGroup);
     }
   }
-  return rows;
+
+  /** Normalised rows [n, C] of voxels [start, start + n). */
+  rows(start: number, n: number): tf.Tensor2D {
+    const block = new Float32Array(this.channels * n);
+    for (let c = 0; c < this.channels; c++) block.set(this.features.subarray(c * this.voxels + start, c * this.voxels + start + n), c * n);
+    return tf.tidy(() => tf.tensor2d(block, [this.channels, n]).transpose().sub(tf.tensor1d(this.mean)).mul(tf.tensor1d(this.rstd)) as tf.Tensor2D);
+  }
 }
 
 function* chunks(voxels: number): Generator<[number, number]> {
   for (let start = 0; start < voxels; start += CHUNK) yield [start, Math.min(CHUNK, voxels - start)];
 }
 
-function rowsTensor(rows: Float32Array, channels: number, start: number, n: number): tf.Tensor2D {
-  return tf.tensor2d(rows.subarray(start * channels, (start + n) * channels), [n, channels]);
-}
-
 /** The loss's per-class sums over all voxels, from the head's logits chunk by chunk. */
-function headLoss(net: TfSegResNet, rows: Float32Array, labels: Int32Array): DiceCe {
-  const c = net.spec.initFilters;
+function headLoss(net: TfSegResNet, rows: NormalizedFeatures, labels: Int32Array): DiceCe {
   function* logitChunks() {
     for (const [start, n] of chunks(labels.length)) {
-      const logits = tf.tidy(() => net.headFromNormalized(rowsTensor(rows, c, start, n)));
+      const x = rows.rows(start, n);
+      const logits = net.headFromNormalized(x);
+      x.dispose();
       yield { logits, labels: labels.subarray(start, start + n) };
       logits.dispose();
     }
@@ -77,13 +88,12 @@ function chunkGradients(net: TfSegResNet, x: tf.Tensor2D, upstream: tf.Tensor2D)
 
 /** DiceCELoss of the head on frozen features, and its gradients for the four conv_final parameters (tfjs layout). */
 export function headLossAndGradients(net: TfSegResNet, features: Float32Array, labelValues: Uint8Array): { loss: number; grads: Map<string, tf.Tensor> } {
-  const c = net.spec.initFilters;
-  const rows = normalizedFeatureRows(features, c);
+  const rows = new NormalizedFeatures(features, net.spec.initFilters);
   const labels = Int32Array.from(labelValues);
   const loss = headLoss(net, rows, labels);
   const sums = new Map<string, tf.Tensor>();
   for (const [start, n] of chunks(labels.length)) {
-    const x = rowsTensor(rows, c, start, n);
+    const x = rows.rows(start, n);
     const upstream = tf.tidy(() => loss.logitsGradient(net.headFromNormalized(x), labels.subarray(start, start + n), start));
     const g = chunkGradients(net, x, upstream);
     x.dispose();
@@ -102,18 +112,17 @@ export function headLossAndGradients(net: TfSegResNet, features: Float32Array, l
 
 /** The head's loss alone (no gradients), chunked. */
 export function headLossValue(net: TfSegResNet, features: Float32Array, labels: Uint8Array): number {
-  return headLoss(net, normalizedFeatureRows(features, net.spec.initFilters), Int32Array.from(labels)).loss;
+  return headLoss(net, new NormalizedFeatures(features, net.spec.initFilters), Int32Array.from(labels)).loss;
 }
 
 /** The head's logits on frozen features, C order [classes, V], chunked. */
 export function headLogits(net: TfSegResNet, features: Float32Array): Float32Array {
-  const c = net.spec.initFilters;
   const classes = net.spec.outChannels;
-  const voxels = features.length / c;
-  const rows = normalizedFeatureRows(features, c);
+  const rows = new NormalizedFeatures(features, net.spec.initFilters);
+  const voxels = rows.voxels;
   const out = new Float32Array(classes * voxels);
   for (const [start, n] of chunks(voxels)) {
-    const t = tf.tidy(() => net.headFromNormalized(rowsTensor(rows, c, start, n)).transpose());
+    const t = tf.tidy(() => net.headFromNormalized(rows.rows(start, n)).transpose());
     const part = t.dataSync();
     t.dispose();
     for (let k = 0; k < classes; k++) out.set(part.subarray(k * n, (k + 1) * n), k * voxels + start);
