@@ -36,11 +36,17 @@ class NormalizedFeatures {
     }
   }
 
-  /** Normalised rows [n, C] of voxels [start, start + n). */
-  rows(start: number, n: number): tf.Tensor2D {
+  /** Normalised features of voxels [start, start + n), channel-major [C, n]. */
+  columns(start: number, n: number): tf.Tensor2D {
     const block = new Float32Array(this.channels * n);
     for (let c = 0; c < this.channels; c++) block.set(this.features.subarray(c * this.voxels + start, c * this.voxels + start + n), c * n);
-    return tf.tidy(() => tf.tensor2d(block, [this.channels, n]).transpose().sub(tf.tensor1d(this.mean)).mul(tf.tensor1d(this.rstd)) as tf.Tensor2D);
+    const col = (v: Float32Array) => tf.tensor2d(v, [this.channels, 1]);
+    return tf.tidy(() => tf.tensor2d(block, [this.channels, n]).sub(col(this.mean)).mul(col(this.rstd)) as tf.Tensor2D);
+  }
+
+  /** The same as rows [n, C], one voxel per row. */
+  rows(start: number, n: number): tf.Tensor2D {
+    return tf.tidy(() => this.columns(start, n).transpose());
   }
 }
 
@@ -65,20 +71,25 @@ function headLoss(net: TfSegResNet, rows: NormalizedFeatures, labels: Int32Array
 const HEAD_KEYS = { gamma: 'conv_final.0.weight', beta: 'conv_final.0.bias', weight: 'conv_final.2.conv.weight', bias: 'conv_final.2.conv.bias' };
 
 /**
- * The head's backward pass for one chunk, by hand (u = x*gamma + beta, h = relu(u), z = h W + b, G = dL/dz):
- * dW = h^T G, db = 1^T G, du = (G W^T) * [u > 0], dgamma = 1^T (du * x), dbeta = 1^T du. Column sums and the
- * transposed products are written as plain matrix products: the wasm backend's axis-0 reductions and transposeA/B
- * products are 10-50x slower.
+ * Loss gradient and the head's backward pass for one chunk, by hand (u = x*gamma + beta, h = relu(u),
+ * z = h W + b, G = dL/dz): dW = h^T G, db = 1^T G, du = (G W^T) * [u > 0], dgamma = 1^T (du * x), dbeta = 1^T du.
+ * h^T comes from the channel-major features and column sums are products with a row of ones: the wasm backend's
+ * transposes, axis-0 reductions and transposed products are 3-50x slower than its matrix products.
  */
-function chunkGradients(net: TfSegResNet, x: tf.Tensor2D, upstream: tf.Tensor2D): Record<keyof typeof HEAD_KEYS, tf.Tensor> {
+function chunkGradients(net: TfSegResNet, loss: DiceCe, features: NormalizedFeatures, labels: Int32Array, start: number, n: number): Record<keyof typeof HEAD_KEYS, tf.Tensor> {
   return tf.tidy(() => {
     const p = (k: string) => net.params.get(k)!;
-    const ones = tf.ones([1, x.shape[0]]);
-    const u = x.mul(p(HEAD_KEYS.gamma)).add(p(HEAD_KEYS.beta)) as tf.Tensor2D;
-    const h = u.relu();
+    const [gamma, beta] = [p(HEAD_KEYS.gamma), p(HEAD_KEYS.beta)];
+    const columns = features.columns(start, n);
+    const x = columns.transpose() as tf.Tensor2D;
+    const u = x.mul(gamma).add(beta) as tf.Tensor2D;
+    const z = tf.fused.matMul({ a: u.relu(), b: p(HEAD_KEYS.weight) as tf.Tensor2D, bias: p(HEAD_KEYS.bias) as tf.Tensor1D }) as tf.Tensor2D;
+    const upstream = loss.logitsGradient(z, labels.subarray(start, start + n), start);
+    const hT = columns.mul(gamma.reshape([-1, 1])).add(beta.reshape([-1, 1])).relu() as tf.Tensor2D;
+    const ones = tf.ones([1, n]);
     const du = tf.matMul(upstream, p(HEAD_KEYS.weight).transpose() as tf.Tensor2D).mul(u.step());
     return {
-      weight: tf.matMul(h.transpose(), upstream),
+      weight: tf.matMul(hT, upstream),
       bias: tf.matMul(ones, upstream).reshape([upstream.shape[1]]),
       gamma: tf.matMul(ones, du.mul(x) as tf.Tensor2D).reshape([x.shape[1]]),
       beta: tf.matMul(ones, du as tf.Tensor2D).reshape([x.shape[1]]),
@@ -93,11 +104,7 @@ export function headLossAndGradients(net: TfSegResNet, features: Float32Array, l
   const loss = headLoss(net, rows, labels);
   const sums = new Map<string, tf.Tensor>();
   for (const [start, n] of chunks(labels.length)) {
-    const x = rows.rows(start, n);
-    const upstream = tf.tidy(() => loss.logitsGradient(net.headFromNormalized(x), labels.subarray(start, start + n), start));
-    const g = chunkGradients(net, x, upstream);
-    x.dispose();
-    upstream.dispose();
+    const g = chunkGradients(net, loss, rows, labels, start, n);
     for (const [name, key] of Object.entries(HEAD_KEYS) as Array<[keyof typeof HEAD_KEYS, string]>) {
       const prev = sums.get(key);
       sums.set(key, prev ? tf.tidy(() => prev.add(g[name])) : g[name]);
