@@ -52,7 +52,7 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
   const weightMap = gaussianImportanceMap(roi, opts.sigmaScale ?? 0.125);
   const P = grid.paddedShape[axes.p];
   const Q = grid.paddedShape[axes.q];
-  const [ro, rp, rq] = [roi[axes.outer], roi[axes.p], roi[axes.q]];
+  const [ro, rp] = [roi[axes.outer], roi[axes.p]];
   const lastOuter = lastCoveringWindow(grid.starts[axes.outer], ro, grid.paddedShape[axes.outer]);
   const lastP = lastCoveringWindow(grid.starts[axes.p], rp, P);
   const nq = grid.starts[axes.q].length;
@@ -71,9 +71,17 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
     sink.accept({ outer, p: pi, sums: row.sums, weights: row.weights, channels, Q, qOffset: grid.padBefore[axes.q], qLength: image.shape[axes.q] }, axes);
   };
 
+  // Per window axis (C order: 0 slowest, 2 fastest): how a coordinate moves the row index (t * rp + p) and the
+  // element within a row (q), so the blend reads logits in memory order whatever role each axis plays.
+  const role = [0, 1, 2].map((a) => (a === axes.outer ? 'outer' : a === axes.p ? 'p' : 'q'));
+  const rowStep = (a: number, i: number) => (role[a] === 'outer' ? i * rp : role[a] === 'p' ? i : 0);
+  const rowOf = [0, 1, 2].map((a) => Int32Array.from({ length: roi[a] }, (_, i) => rowStep(a, i)));
+  const elemOf = [0, 1, 2].map((a) => Int32Array.from({ length: roi[a] }, (_, i) => (role[a] === 'q' ? i : 0)));
+  const fastestIsQ = role[2] === 'q';
+  const rowSums: Float32Array[] = new Array(ro * rp);
+  const rowWeights: Float32Array[] = new Array(ro * rp);
+
   const blendWindow = (logits: Float32Array, w: WindowIndex) => {
-    const cs = [roi[1] * roi[2], roi[2], 1];
-    const [so, sp, sq] = [cs[axes.outer], cs[axes.p], cs[axes.q]];
     const [o0, p0, q0] = [w.start[axes.outer], w.start[axes.p], w.start[axes.q]];
     for (let t = 0; t < ro; t++) {
       for (let p = 0; p < rp; p++) {
@@ -84,13 +92,30 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
           rows.set(key, row);
           if (rows.size > peakLiveRows) peakLiveRows = rows.size;
         }
-        const { sums, weights } = row;
-        const src0 = t * so + p * sp;
-        for (let q = 0; q < rq; q++) weights[q0 + q] += weightMap[src0 + q * sq];
-        for (let c = 0; c < channels; c++) {
-          const dst = c * Q + q0;
-          const src = c * roiVoxels + src0;
-          for (let q = 0; q < rq; q++) sums[dst + q] += logits[src + q * sq] * weightMap[src0 + q * sq];
+        rowSums[t * rp + p] = row.sums;
+        rowWeights[t * rp + p] = row.weights;
+      }
+    }
+    const [r0, r1, r2] = rowOf;
+    const [e0, e1] = elemOf;
+    const [n0, n1, n2] = roi;
+    for (let c = -1; c < channels; c++) {
+      // c = -1 accumulates the weights themselves.
+      const target = c < 0 ? rowWeights : rowSums;
+      const off = q0 + (c < 0 ? 0 : c * Q);
+      let src = c < 0 ? 0 : c * roiVoxels;
+      let wi = 0;
+      for (let i0 = 0; i0 < n0; i0++) {
+        for (let i1 = 0; i1 < n1; i1++) {
+          const rb = r0[i0] + r1[i1];
+          const eb = off + e0[i0] + e1[i1];
+          if (fastestIsQ) {
+            // The fastest axis runs along one row.
+            const row = target[rb];
+            if (c < 0) for (let i2 = 0; i2 < n2; i2++, wi++) row[eb + i2] += weightMap[wi];
+            else for (let i2 = 0; i2 < n2; i2++, wi++, src++) row[eb + i2] += logits[src] * weightMap[wi];
+          } else if (c < 0) for (let i2 = 0; i2 < n2; i2++, wi++) target[rb + r2[i2]][eb] += weightMap[wi];
+          else for (let i2 = 0; i2 < n2; i2++, wi++, src++) target[rb + r2[i2]][eb] += logits[src] * weightMap[wi];
         }
       }
     }
