@@ -1,24 +1,15 @@
 import * as zlib from 'node:zlib';
 import * as dicomParser from 'dicom-parser';
 import type { Vec3 } from '../infer/volume';
-import type { DicomPatientStudy } from './seriesInfo';
+import type { DicomSeriesFields } from './seriesInfo';
 import { decodeSlicePixels, type PixelFormat } from './decodePixels';
 
 /** The header of one single-frame image file, with a lazy pixel decoder (HU after rescale). */
-export interface ParsedSlice extends DicomPatientStudy {
+export interface ParsedSlice extends DicomSeriesFields {
   readonly source: string;
   readonly sopInstanceUid: string;
   readonly sopClassUid: string;
-  readonly seriesInstanceUid: string;
-  readonly seriesDescription: string;
-  readonly seriesNumber: string;
-  readonly modality: string;
-  readonly frameOfReferenceUid: string;
-  readonly rows: number;
-  readonly columns: number;
   readonly imagePositionPatient: Vec3;
-  readonly imageOrientationPatient: readonly [number, number, number, number, number, number];
-  readonly pixelSpacing: readonly [number, number];
   readonly sliceThickness: number | undefined;
   readonly numberOfFrames: number;
   /** ImageType values, upper case (e.g. ORIGINAL, PRIMARY, AXIAL or LOCALIZER). */

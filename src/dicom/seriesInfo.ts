@@ -25,8 +25,8 @@ export interface DicomPatientStudy {
   readonly studyDescription: string;
 }
 
-/** A sorted, checked image series: everything needed to reference it from a derived object. */
-export interface DicomSeriesInfo extends DicomPatientStudy {
+/** The series-level attributes every slice of a series carries. */
+export interface DicomSeriesFields extends DicomPatientStudy {
   readonly seriesInstanceUid: string;
   readonly seriesDescription: string;
   readonly seriesNumber: string;
@@ -38,6 +38,10 @@ export interface DicomSeriesInfo extends DicomPatientStudy {
   readonly imageOrientationPatient: readonly [number, number, number, number, number, number];
   /** PixelSpacing as DICOM orders it: [between rows (along j), between columns (along i)] in mm. */
   readonly pixelSpacing: readonly [number, number];
+}
+
+/** A sorted, checked image series: everything needed to reference it from a derived object. */
+export interface DicomSeriesInfo extends DicomSeriesFields {
   /** Distance between consecutive slices along the slice normal (mean when irregular), mm. */
   readonly sliceSpacing: number;
   /** SliceThickness of the source (falls back to sliceSpacing when absent). */
