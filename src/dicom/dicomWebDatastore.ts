@@ -4,7 +4,7 @@ import { writeImage, type VoxelDType } from '../infer/io';
 import { makeVolume, type LabelVolume, type Volume, type VoxelArray } from '../infer/volume';
 import { ApiError } from '../server/errors';
 import type { JsonObject } from '../server/json';
-import { FINAL_TAG, type Datastore, type DatastoreModel, type DatastoreStats, type IncomingFile, type TrainingPair } from '../server/interfaces/datastore';
+import { FINAL_TAG, type Datastore, type DerivedDicomKind, type DatastoreModel, type DatastoreStats, type IncomingFile, type TrainingPair } from '../server/interfaces/datastore';
 import type { VolumeReader } from '../server/interfaces/volumeReader';
 import { DicomWebClient, type DicomWebAuth } from './dicomWebClient';
 import { LABEL_TAG_PREFIX, PacsCatalogueReader, type PacsCatalogue } from './dicomWebCatalogue';
@@ -13,6 +13,7 @@ import { readDicomSeg } from './readDicomSeg';
 import { readDicomSeries } from './readDicomSeries';
 import { assertOnSeriesGrid } from './seriesGrid';
 import { buildDicomSeg, type DerivedObjectOptions, type DerivedObjectResult } from './writeDicomSeg';
+import { buildRtStruct } from './writeRtStruct';
 
 const { trunc } = Math;
 
@@ -104,21 +105,22 @@ export class DicomWebDatastore implements Datastore {
   /** Checks the label lies on the series' grid, writes it as a DICOM SEG and stores it with STOW-RS. */
   async saveLabel(id: string, tag: string, file: IncomingFile, info: JsonObject): Promise<string> {
     if (!/^[A-Za-z0-9_-]{1,48}$/.test(tag)) throw new ApiError('INVALID_PARAM', `label tag ${JSON.stringify(tag)} must be 1-48 letters, digits, "_" or "-"`);
-    const { seg, labels } = await this.segFor(id, file.tempPath, file.fileName, { seriesDescription: `${LABEL_TAG_PREFIX}${tag}`, algorithmVersion: typeof info.model === 'string' ? info.model : undefined });
+    const { object: seg, labels } = await this.derivedFor(id, file.tempPath, file.fileName, 'seg', { seriesDescription: `${LABEL_TAG_PREFIX}${tag}`, algorithmVersion: typeof info.model === 'string' ? info.model : undefined });
     await this.client.store([seg.bytes]);
     await writeCached(path.join(this.opts.cacheDir, 'labels', tag, `${seg.sopInstanceUid}.nii.gz`), labels, 'uint8');
     return id;
   }
 
   /**
-   * A DICOM SEG for a label file on image `id`'s grid (an inference result, for `/infer?output=dicom_seg`), without
-   * storing it. Errors are ApiErrors: GRID_MISMATCH, NOT_AN_IMAGE, INVALID_PARAM (empty or non-integer labels).
+   * A DICOM SEG or RTSTRUCT for a label file on image `id`'s grid (an inference result, for
+   * `/infer?output=dicom_seg|rtstruct`), without storing it. Errors are ApiErrors: GRID_MISMATCH, NOT_AN_IMAGE,
+   * INVALID_PARAM (empty or non-integer labels).
    */
-  async dicomSegFor(id: string, labelFile: string): Promise<DerivedObjectResult> {
-    return (await this.segFor(id, labelFile, path.basename(labelFile), { seriesDescription: 'wbct:inference' })).seg;
+  async derivedDicomFor(id: string, labelFile: string, kind: DerivedDicomKind): Promise<DerivedObjectResult> {
+    return (await this.derivedFor(id, labelFile, path.basename(labelFile), kind, { seriesDescription: 'wbct:inference' })).object;
   }
 
-  private async segFor(id: string, file: string, name: string, extra: Partial<DerivedObjectOptions>): Promise<{ seg: DerivedObjectResult; labels: LabelVolume }> {
+  private async derivedFor(id: string, file: string, name: string, kind: DerivedDicomKind, extra: Partial<DerivedObjectOptions>): Promise<{ object: DerivedObjectResult; labels: LabelVolume }> {
     const { series } = await readDicomSeries(await this.seriesDir(await this.catalogue.read(), id));
     const read = await this.opts.readVolume(file).catch((e: Error) => {
       throw new ApiError('NOT_AN_IMAGE', `label "${name}": ${e.message}`);
@@ -131,7 +133,8 @@ export class DicomWebDatastore implements Datastore {
       throw new ApiError('GRID_MISMATCH', (e as Error).message);
     }
     try {
-      return { seg: buildDicomSeg(labels, series, { labelNames: this.opts.labelNames, ...extra }), labels };
+      const build = kind === 'seg' ? buildDicomSeg : buildRtStruct;
+      return { object: build(labels, series, { labelNames: this.opts.labelNames, ...extra }), labels };
     } catch (e) {
       throw new ApiError('INVALID_PARAM', (e as Error).message);
     }

@@ -51,7 +51,7 @@ describeWithOracle('DicomWebDatastore on a real Orthanc', () => {
       const fresh = new DicomWebDatastore({ baseUrl: orthanc.dicomWebUrl, auth: ORTHANC_USER, cacheDir: tempDir('ds-cache2'), readVolume, labelNames: sharedLabelNames() });
       const back = await readVolume(await fresh.labelPath(id, 'final'));
       expect(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(Buffer.from(labels.data))).toBe(true);
-      const forInfer = await fresh.dicomSegFor(id, upload);
+      const forInfer = await fresh.derivedDicomFor(id, upload, 'seg');
       expect(forInfer.items.map((i) => i.name)).toEqual(['spleen', 'liver']);
       const pairs = await fresh.trainingPairs();
       expect(pairs).toHaveLength(1);

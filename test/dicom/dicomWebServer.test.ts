@@ -1,3 +1,4 @@
+import * as dcmjs from 'dcmjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
@@ -169,6 +170,36 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
 
         const upload = await request(server).post(`/infer/${MODEL}?output=dicom_seg`).field('params', JSON.stringify(params)).attach('file', niftiFile).expect(422);
         expect(upload.body.detail).toMatch(/output=dicom_seg needs a datastore image/);
+      }, 60_000);
+
+      test('output=rtstruct answers application/dicom with an RT Structure Set whose ROIs are labels of the NIfTI answer', async () => {
+        const id = series.seriesInstanceUid;
+        const params = { ...SLICER_PARAMS, result_extension: '.nii.gz' };
+        const nifti = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=${q(id)}&output=image`, slicerMultipartBody(params));
+        expect(nifti.status).toBe(200);
+        const niftiFile = path.join(scratch, 'answer-for-rtstruct.nii.gz');
+        fs.writeFileSync(niftiFile, nifti.body);
+        const names = sharedLabelNames();
+        const present = new Set([...(await readVolumeFile(niftiFile)).data].filter((v) => v !== 0).map((v) => names[String(v)]));
+
+        const rt = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=${q(id)}&output=rtstruct`, slicerMultipartBody(params));
+        expect(rt.status).toBe(200);
+        expect(rt.header('content-type')).toBe('application/dicom');
+        expect(rt.header('content-disposition')).toMatch(/^attachment; filename="[0-9.]+\.dcm"$/);
+        const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(new Uint8Array(rt.body).buffer).dict) as {
+          Modality: string;
+          ReferencedFrameOfReferenceSequence: { RTReferencedStudySequence: { RTReferencedSeriesSequence: { SeriesInstanceUID: string }[] }[] }[];
+          StructureSetROISequence: { ROIName: string }[];
+        };
+        expect(ds.Modality).toBe('RTSTRUCT');
+        expect(ds.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0].RTReferencedSeriesSequence[0].SeriesInstanceUID).toBe(id);
+        const roiNames = ds.StructureSetROISequence.map((r) => r.ROIName);
+        expect(roiNames.length).toBeGreaterThan(0);
+        for (const name of roiNames) expect(present).toContain(name);
+        expect((await segFilesInOrthanc()).map((s) => s.description)).toEqual(['wbct:final']);
+
+        const upload = await request(server).post(`/infer/${MODEL}?output=rtstruct`).field('params', JSON.stringify(params)).attach('file', niftiFile).expect(422);
+        expect(upload.body.detail).toMatch(/output=rtstruct needs a datastore image/);
       }, 60_000);
     });
   });

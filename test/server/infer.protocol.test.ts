@@ -165,6 +165,7 @@ describe('protocol: infer options, save_label and errors', () => {
     [`/infer/${MODEL}?image=case001`, { ...SLICER_PARAMS, result_extension: '.png' }, 422, /result_extension/],
     [`/infer/${MODEL}?image=case001`, { ...SLICER_PARAMS, result_dtype: 'int64' }, 422, /result_dtype/],
     [`/infer/${MODEL}?image=case001&output=dicom_seg`, SLICER_PARAMS, 422, /dicom_seg/],
+    [`/infer/${MODEL}?image=case001&output=rtstruct`, SLICER_PARAMS, 422, /output=rtstruct needs a DICOMweb datastore/],
     [`/infer/${MODEL}?image=case001&session_id=00000000-0000-0000-0000-000000000000`, SLICER_PARAMS, 404, /Session/],
   ])('%s with %j answers %i', async (url, params, status, detail) => {
     const res = await request(t.server).post(url).field('params', JSON.stringify(params)).expect(status);

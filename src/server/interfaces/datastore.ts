@@ -64,11 +64,14 @@ export interface Datastore {
   /** Image/label absolute path pairs for a tag (default `final`), for `?output=train` and trainers. */
   trainingPairs(tag?: string): Promise<TrainingPair[]>;
   /**
-   * Only for datastores whose images are DICOM series (`/infer?output=dicom_seg`): the label file, which lies on image
-   * `id`'s grid, as a DICOM SEG object referencing that series, not stored anywhere.
+   * Only for datastores whose images are DICOM series (`/infer?output=dicom_seg|rtstruct`): the label file, which lies
+   * on image `id`'s grid, as a DICOM SEG or RT Structure Set referencing that series, not stored anywhere.
    */
-  dicomSegFor?(id: string, labelPath: string): Promise<DicomObject>;
+  derivedDicomFor?(id: string, labelPath: string, kind: DerivedDicomKind): Promise<DicomObject>;
 }
+
+/** The DICOM objects a label can be written as: a SEG (voxels) or an RT Structure Set (contours). */
+export type DerivedDicomKind = 'seg' | 'rtstruct';
 
 /** An encoded DICOM object (Part 10 file bytes). */
 export interface DicomObject {

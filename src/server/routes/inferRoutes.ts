@@ -9,6 +9,7 @@ import { sendMultipartAnswer } from '../http/multipartAnswer';
 import { fileField, multipartUpload, paramsField } from '../http/multipartUpload';
 import { queryEnum, queryString } from '../http/query';
 import { runInference, type InferOutput } from '../inferService';
+import type { DerivedDicomKind } from '../interfaces/datastore';
 import type { ServerContext } from '../serverContext';
 
 interface ImageSource {
@@ -40,27 +41,32 @@ async function imageSource(ctx: ServerContext, req: Request): Promise<ImageSourc
 
 type Answer = (res: Response, output: InferOutput) => Promise<void>;
 
+const OUTPUTS = ['all', 'image', 'json', 'dicom_seg', 'rtstruct'] as const;
+type OutputKind = (typeof OUTPUTS)[number];
+const DERIVED_DICOM: Record<Exclude<OutputKind, 'all' | 'image' | 'json'>, DerivedDicomKind> = { dicom_seg: 'seg', rtstruct: 'rtstruct' };
+
 /**
- * How the result is sent, per `output`. `dicom_seg` needs a datastore that can write a SEG for one of its images
- * (DICOMweb); it is refused here, before any model run, when that cannot work.
+ * How the result is sent, per `output`. `dicom_seg` and `rtstruct` need a datastore that can write that DICOM object
+ * for one of its images (DICOMweb); they are refused here, before any model run, when that cannot work.
  */
-function answerFor(ctx: ServerContext, kind: 'all' | 'image' | 'json' | 'dicom_seg', source: ImageSource): Answer {
+function answerFor(ctx: ServerContext, kind: OutputKind, source: ImageSource): Answer {
   if (kind === 'json') return async (res, output) => void res.json(output.params);
   if (kind === 'image') return (res, output) => sendAttachment(res, output.labelPath, output.fileName);
   if (kind === 'all') return (res, output) => sendMultipartAnswer(res, output.params, { path: output.labelPath, name: output.fileName });
+  const derivedKind = DERIVED_DICOM[kind];
   const datastore = ctx.app.datastore;
   const { imageId } = source;
-  if (!datastore.dicomSegFor) {
-    throw new ApiError('INVALID_PARAM', "output=dicom_seg needs a DICOMweb datastore (wbct serve --studies http://host:port/dicom-web); this server's datastore is a local folder");
+  if (!datastore.derivedDicomFor) {
+    throw new ApiError('INVALID_PARAM', `output=${kind} needs a DICOMweb datastore (wbct serve --studies http://host:port/dicom-web); this server's datastore is a local folder`);
   }
   if (imageId === undefined) {
-    throw new ApiError('INVALID_PARAM', 'output=dicom_seg needs a datastore image (query image=<id>): an uploaded file or session image has no DICOM series to reference');
+    throw new ApiError('INVALID_PARAM', `output=${kind} needs a datastore image (query image=<id>): an uploaded file or session image has no DICOM series to reference`);
   }
-  const dicomSegFor = datastore.dicomSegFor.bind(datastore);
+  const derivedDicomFor = datastore.derivedDicomFor.bind(datastore);
   return async (res, output) => {
-    const seg = await dicomSegFor(imageId, output.labelPath);
-    res.status(200).type('application/dicom').setHeader('Content-Disposition', contentDisposition(`${seg.sopInstanceUid}.dcm`));
-    res.send(Buffer.from(seg.bytes.buffer, seg.bytes.byteOffset, seg.bytes.byteLength));
+    const object = await derivedDicomFor(imageId, output.labelPath, derivedKind);
+    res.status(200).type('application/dicom').setHeader('Content-Disposition', contentDisposition(`${object.sopInstanceUid}.dcm`));
+    res.send(Buffer.from(object.bytes.buffer, object.bytes.byteOffset, object.bytes.byteLength));
   };
 }
 
@@ -68,7 +74,7 @@ function answerFor(ctx: ServerContext, kind: 'all' | 'image' | 'json' | 'dicom_s
 export function inferRoutes(ctx: ServerContext): Router {
   const router = Router();
   router.post('/infer/:model', requireRole(ctx.auth, 'user'), multipartUpload(ctx.uploads), async (req, res) => {
-    const kind = queryEnum(req, 'output', ['all', 'image', 'json', 'dicom_seg'] as const, 'all');
+    const kind = queryEnum(req, 'output', OUTPUTS, 'all');
     const params = paramsField(req);
     // A client that hangs up cancels its request, queued or running.
     const abort = new AbortController();
