@@ -80,6 +80,11 @@ describeWithOracle('training worker thread', () => {
     expect(result.epochsRun).toBeLessThan(1000);
   });
 
+  test('a scope too big for the wasm heap is refused before any work', async () => {
+    const tooBig = { ...job(dir, files, 1), scope: 'all' as const, options: { ...job(dir, files, 1).options, roi: [96, 96, 96] as const } };
+    await expect(launch(tooBig).done).rejects.toThrow(/does not fit the wasm backend's memory/);
+  });
+
   test('a bad job fails with a message naming the file', async () => {
     const bad = { ...job(dir, { image: path.join(dir, 'missing.nii.gz'), label: files.label }, 1) };
     await expect(launch(bad).done).rejects.toThrow(/missing\.nii\.gz/);
