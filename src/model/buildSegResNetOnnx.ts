@@ -8,7 +8,7 @@ const EPS = 1e-5;
 const OPSET = 17;
 
 /** Graph input/output names and layout of every SegResNet ONNX file this project writes. */
-export const SEGRESNET_IO = { input: 'image', output: 'logits' } as const;
+export const SEGRESNET_IO = { input: 'image', output: 'logits', features: 'features' } as const;
 
 export interface BuildOptions {
   /**
@@ -17,6 +17,8 @@ export interface BuildOptions {
    * `conv_final` (what head-only training needs).
    */
   readonly exposeStages?: boolean;
+  /** Stop before `conv_final`: the graph's one output is `features`, the init_filters-channel map (head-only training). */
+  readonly featuresOnly?: boolean;
 }
 
 /**
@@ -81,14 +83,19 @@ export function buildSegResNetOnnx(sd: StateDict, opts: BuildOptions = {}): { mo
     for (let b = 0; b < n; b++) x = resBlock(x, `up_layers.${i}.${b}`);
     stages.push([`up_layers.${i}`, x, c]);
   });
-  conv1(g.op('Relu', [groupNorm(x, 'conv_final.0')]), 'conv_final.2.conv.weight', 'conv_final.2.conv.bias');
-  g.nodes[g.nodes.length - 1].output = [SEGRESNET_IO.output];
+  if (opts.featuresOnly) g.nodes.push({ opType: 'Identity', input: [x], output: [SEGRESNET_IO.features], name: 'features_identity' });
+  else {
+    conv1(g.op('Relu', [groupNorm(x, 'conv_final.0')]), 'conv_final.2.conv.weight', 'conv_final.2.conv.bias');
+    g.nodes[g.nodes.length - 1].output = [SEGRESNET_IO.output];
+  }
 
   const dim = (p: string) => ({ dimParam: p });
   const tensorType = (channels: number) => ({
     tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [dim('N'), { dimValue: channels }, dim('D'), dim('H'), dim('W')] } },
   });
-  const outputs: onnx.IValueInfoProto[] = [{ name: SEGRESNET_IO.output, type: tensorType(spec.outChannels) }];
+  const outputs: onnx.IValueInfoProto[] = opts.featuresOnly
+    ? [{ name: SEGRESNET_IO.features, type: tensorType(spec.initFilters) }]
+    : [{ name: SEGRESNET_IO.output, type: tensorType(spec.outChannels) }];
   if (opts.exposeStages) {
     for (const [name, value, channels] of stages) {
       g.nodes.push({ opType: 'Identity', input: [value], output: [name], name: `${name}_identity` });

@@ -2,7 +2,7 @@ import { readImage } from '../infer/io';
 import { readTorchStateDict } from '../weights/readTorchStateDict';
 import { writeTorchStateDict } from '../weights/writeTorchStateDict';
 import { CachingFeatureExtractor } from './cachingFeatureExtractor';
-import { TfFeatureExtractor } from './featureExtractor';
+import { OnnxFeatureExtractor } from './onnxFeatureExtractor';
 import { BackendPreference, TfBackendInfo, initTfBackend } from './tfBackend';
 import { TfSegResNet } from './tfSegResNet';
 import { TrainLoopOptions, TrainProgress, trainSegResNet } from './trainLoop';
@@ -83,7 +83,8 @@ export async function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): Pro
   hooks.onStart?.(backend, scope);
   log(`TensorFlow.js backend ${backend.backend} (${backend.package}), training scope ${scope}`);
   const roi = job.options.roi ?? [96, 96, 96];
-  const net = TfSegResNet.fromStateDict(await readTorchStateDict(job.weightsPath), backend.convMode, job.weightsPath);
+  const weights = await readTorchStateDict(job.weightsPath);
+  const net = TfSegResNet.fromStateDict(weights, backend.convMode, job.weightsPath);
   let train: TrainPair[];
   let val: TrainPair[];
   try {
@@ -99,7 +100,8 @@ export async function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): Pro
     const max = p.label.data.reduce((a, b) => Math.max(a, b), 0);
     if (max >= net.spec.outChannels) throw new RangeError(`label value ${max} is not one of the model's ${net.spec.outChannels} classes`);
   }
-  const features = scope === 'head' ? new CachingFeatureExtractor(new TfFeatureExtractor(net)) : undefined;
+  // The frozen part of head-only training runs on onnxruntime, like inference.
+  const features = scope === 'head' ? new CachingFeatureExtractor(await OnnxFeatureExtractor.fromStateDict(weights)) : undefined;
   try {
     const result = await trainSegResNet(net, train, val, { ...job.options, scope, features, signal: hooks.signal, onLog: log, onProgress: hooks.onProgress });
     let outputPath: string | undefined;

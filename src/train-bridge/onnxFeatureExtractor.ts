@@ -1,0 +1,33 @@
+import * as ort from 'onnxruntime-node';
+import { buildSegResNetOnnx, SEGRESNET_IO } from '../model/buildSegResNetOnnx';
+import { defaultThreads } from '../model/segresnetSession';
+import type { StateDict } from '../weights/tensor';
+import { checkWindow, type Dims3, type FeatureExtractor } from './featureExtractor';
+
+/**
+ * The frozen network for head-only training, run by onnxruntime: the same ONNX graph as inference, cut before
+ * `conv_final`. About 4x faster than the TensorFlow.js forward on the wasm backend for a 96^3 window of the
+ * bundle-size model (7 s vs 28 s, this machine).
+ */
+export class OnnxFeatureExtractor implements FeatureExtractor {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly channels: number,
+  ) {}
+
+  static async fromStateDict(sd: StateDict, threads = defaultThreads()): Promise<OnnxFeatureExtractor> {
+    const { model, spec } = buildSegResNetOnnx(sd, { featuresOnly: true });
+    const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false });
+    return new OnnxFeatureExtractor(session, spec.initFilters);
+  }
+
+  async extract(window: Float32Array, dims: Dims3): Promise<Float32Array> {
+    checkWindow(window, dims);
+    const out = await this.session.run({ [SEGRESNET_IO.input]: new ort.Tensor('float32', window, [1, 1, ...dims]) });
+    return out[SEGRESNET_IO.features].data as Float32Array;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
