@@ -1,3 +1,4 @@
+import { writeFileAtomicSync } from '../util/atomicWrite';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeImage, type VoxelDType } from '../infer/io';
@@ -145,9 +146,7 @@ export class DicomWebDatastore implements Datastore {
     const all = this.localInfo();
     all[id] = { ...((all[id] as JsonObject | undefined) ?? {}), ...patch };
     const file = path.join(this.opts.cacheDir, 'image_info.json');
-    fs.mkdirSync(this.opts.cacheDir, { recursive: true });
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(all, null, 2));
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomicSync(file, JSON.stringify(all, null, 2));
   }
 
   async stats(): Promise<DatastoreStats> {

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as dcmjs from 'dcmjs';
 import { installDcmjsFastWrite } from './dcmjsFastWrite';
 
@@ -30,19 +28,6 @@ export function datasetToPart10(dataset: dcmjs.NaturalDataset, transferSyntaxUid
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
   return Buffer.from(dict.write());
-}
-
-/** Writes through a temporary file in the same folder and renames, so readers never see half a file. */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`${file}: could not write (${(e as Error).message})`);
-  }
 }
 
 /** A DS (decimal string) value: at most 16 characters, as the standard requires. */

@@ -1,7 +1,8 @@
 import * as dcmjs from 'dcmjs';
 import type { LabelVolume } from '../infer/volume';
 import { labelColorRgb, labelName, presentLabels, type LabelNames } from './labelStyle';
-import { datasetToPart10, dicomDateTime, newUid, writeFileAtomic } from './part10';
+import { writeFileAtomicSync } from '../util/atomicWrite';
+import { datasetToPart10, dicomDateTime, newUid } from './part10';
 import { segReferenceDataset } from './segReference';
 import { assertOnSeriesGrid } from './seriesGrid';
 import type { DicomSeriesInfo } from './seriesInfo';
@@ -119,6 +120,6 @@ function finishSegDataset(ds: dcmjs.NaturalDataset): void {
 /** Writes {@link buildDicomSeg}'s file atomically to `outPath`. */
 export function writeDicomSeg(labels: LabelVolume, series: DicomSeriesInfo, outPath: string, opts: DerivedObjectOptions): DerivedObjectResult {
   const result = buildDicomSeg(labels, series, opts);
-  writeFileAtomic(outPath, result.bytes);
+  writeFileAtomicSync(outPath, result.bytes);
   return result;
 }

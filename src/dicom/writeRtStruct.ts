@@ -4,7 +4,8 @@ import { mergeHolesByKeyhole } from './keyholeContours';
 import { labelContours } from './labelContours';
 import type { Contour } from './marchingSquares';
 import { labelColorRgb, labelName } from './labelStyle';
-import { datasetToPart10, dicomDateTime, formatDS, IMPLICIT_VR_LITTLE_ENDIAN, newUid, writeFileAtomic } from './part10';
+import { writeFileAtomicSync } from '../util/atomicWrite';
+import { datasetToPart10, dicomDateTime, formatDS, IMPLICIT_VR_LITTLE_ENDIAN, newUid } from './part10';
 import { assertOnSeriesGrid } from './seriesGrid';
 import type { DicomSeriesInfo } from './seriesInfo';
 import type { DerivedObjectOptions, DerivedObjectResult } from './writeDicomSeg';
@@ -128,6 +129,6 @@ export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts
 /** Writes {@link buildRtStruct}'s file atomically to `outPath`. */
 export function writeRtStruct(labels: LabelVolume, series: DicomSeriesInfo, outPath: string, opts: RtStructOptions): DerivedObjectResult {
   const result = buildRtStruct(labels, series, opts);
-  writeFileAtomic(outPath, result.bytes);
+  writeFileAtomicSync(outPath, result.bytes);
   return result;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -33,5 +34,22 @@ export async function withAtomicTarget<T>(target: string, write: (tmpPath: strin
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * The synchronous twin of {@link writeFileAtomic}, for callers that are synchronous by design (the DICOM writers):
+ * creates the folder, writes a temp file beside the target, renames; the temp file is removed on failure and the
+ * error names the target.
+ */
+export function writeFileAtomicSync(target: string, data: Uint8Array | string): void {
+  fsSync.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  const tmp = tempPathFor(target);
+  try {
+    fsSync.writeFileSync(tmp, data);
+    fsSync.renameSync(tmp, target);
+  } catch (e) {
+    fsSync.rmSync(tmp, { force: true });
+    throw new Error(`${target}: could not write (${(e as Error).message})`);
   }
 }
