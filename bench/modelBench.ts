@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   console.log(`weights ${weights}: init_filters ${spec.initFilters}, ${spec.outChannels} classes; read + convert ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const input = new Float32Array(96 ** 3).map((_, i) => Math.sin(i * 1e-3) * 0.7);
   for (const threads of values.threads.split(',').map(Number)) {
-    const session = await SegResNetSession.open(model, { threads });
+    const session = await SegResNetSession.open(model, { threads, splitHead: false });
     await session.predict({ data: input, dims: [1, 1, 96, 96, 96] }); // warm-up: allocations, kernel selection
     const times: number[] = [];
     for (let r = 0; r < runs; r++) {

@@ -3,6 +3,7 @@ import { writeImage } from './io';
 import { LoadedInput, loadInput } from './loadInput';
 import { ModelPool } from './modelPool';
 import { ArgmaxSink } from './slidingWindow/blendSinks';
+import { withHead } from './slidingWindow/headSink';
 import { slidingWindowInference } from './slidingWindow/slidingWindowInference';
 import { invertBundleLabels, preprocessBundle } from './transforms';
 import { ROI, SPACING_MM, SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
@@ -44,18 +45,24 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   const tInfer0 = performance.now();
   const model = await session;
   signal?.throwIfAborted();
-  const sink = new ArgmaxSink(pre.volume.shape);
+  const argmax = new ArgmaxSink(pre.volume.shape);
+  let modelSeconds = 0;
   await slidingWindowInference(
     pre.volume,
-    async (batch, count, roi) => (await model.predict({ data: batch, dims: [count, 1, roi[0], roi[1], roi[2]] })).data,
-    sink,
+    async (batch, count, roi) => {
+      const t = performance.now();
+      const out = await model.predict({ data: batch, dims: [count, 1, roi[0], roi[1], roi[2]] });
+      modelSeconds += seconds(t);
+      return out.data;
+    },
+    withHead(model.head, argmax),
     {
       roi: [ROI, ROI, ROI],
       overlap: req.overlap ?? 0.25,
       batchSize: req.swBatchSize ?? 1,
       signal,
       onWindow: (done, total) => {
-        // Each window's logits (371 MB) are garbage once blended; collecting now keeps two from coexisting.
+        // Each window's output (113 MB of head input) is garbage once blended; collecting now keeps two from coexisting.
         collectGarbage();
         stage('infer', done, total);
       },
@@ -65,7 +72,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
 
   stage('invert');
   const tInvert0 = performance.now();
-  const labels = invertBundleLabels(makeVolume(sink.labels, pre.volume.shape, pre.volume.affineRas), pre.inverse);
+  const labels = invertBundleLabels(makeVolume(argmax.labels, pre.volume.shape, pre.volume.affineRas), pre.inverse);
   const tInvert = seconds(tInvert0);
 
   const tPost0 = performance.now();
@@ -84,6 +91,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   return {
     outputPath: req.outputPath,
     latencies: { pre: tPre, infer: tInfer, invert: tInvert, post: tPost, write: tWrite, total: seconds(tStart) },
+    modelSeconds,
     shape: labels.shape,
     labelCounts: labelCounts.slice(0, Math.max(top + 1, 105)),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -1,10 +1,18 @@
+import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { SEGRESNET_IO } from './buildSegResNetOnnx';
+import { PointwiseHeadSession } from './pointwiseHeadSession';
+import { splitPointwiseHead } from './splitPointwiseHead';
 
 export interface SessionOptions {
   /** Intra-op threads; default all cores. */
   readonly threads?: number;
+  /**
+   * Run the final pointwise convolution separately (`head`), so that `predict` returns its input (32 channels for
+   * the bundle) and callers blend before the head: default true. False makes `predict` return the logits.
+   */
+  readonly splitHead?: boolean;
 }
 
 /** A 5-D float32 batch in C order, [N, C, D, H, W]. */
@@ -17,11 +25,16 @@ export interface Batch5d {
  * onnxruntime session over a SegResNet graph: one `predict` call per batch of windows.
  *
  * onnxruntime-node runs the model synchronously on the calling thread (inside a setImmediate), so sessions belong in
- * a worker thread. The logits of a 96^3 window are 105 x 96^3 float32 = 371 MB, returned in a fresh array each time
- * (a pre-allocated output is copied out anyway, measured with onnxruntime-node 1.30).
+ * a worker thread. Outputs come back in a fresh array each time (a pre-allocated output is copied out anyway,
+ * measured with onnxruntime-node 1.30): 371 MB of logits per 96^3 window, or 113 MB of head input when split.
  */
 export class SegResNetSession {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly outputName: string,
+    /** The final 1x1 convolution, when split off: apply it to blended `predict` outputs. */
+    readonly head: PointwiseHeadSession | undefined,
+  ) {}
 
   static async open(model: string | Uint8Array, opts: SessionOptions = {}): Promise<SegResNetSession> {
     const threads = opts.threads ?? defaultThreads();
@@ -34,24 +47,29 @@ export class SegResNetSession {
       // model, peak RSS 2.10 GiB with it and 1.39 GiB without, at the same speed.
       enableCpuMemArena: false,
     };
-    const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
-    if (!session.inputNames.includes(SEGRESNET_IO.input) || !session.outputNames.includes(SEGRESNET_IO.output)) {
+    const bytes = typeof model === 'string' ? await fs.readFile(model) : model;
+    const split = opts.splitHead === false ? undefined : splitPointwiseHead(bytes);
+    const session = await ort.InferenceSession.create(split?.backbone ?? bytes, options);
+    const outputName = split?.backboneOutput ?? SEGRESNET_IO.output;
+    if (!session.inputNames.includes(SEGRESNET_IO.input) || !session.outputNames.includes(outputName)) {
+      await session.release();
       throw new Error(`ONNX model has inputs [${session.inputNames}] / outputs [${session.outputNames}]; expected "${SEGRESNET_IO.input}" -> "${SEGRESNET_IO.output}" (convert it with \`wbct convert\`)`);
     }
-    return new SegResNetSession(session);
+    const head = split ? await PointwiseHeadSession.open(split.head, threads) : undefined;
+    return new SegResNetSession(session, outputName, head);
   }
 
-  /** Runs the network; returns the logits [N, classes, D, H, W] (C order). */
+  /** Runs the network: [N, classes, D, H, W] logits, or [N, head inputs, D, H, W] when `head` is set (C order). */
   async predict(batch: Batch5d): Promise<Batch5d> {
     const input = new ort.Tensor('float32', batch.data, [...batch.dims]);
-    const out = await this.session.run({ [SEGRESNET_IO.input]: input }, [SEGRESNET_IO.output]);
-    const logits = out[SEGRESNET_IO.output];
-    const dims = logits.dims as readonly number[];
-    return { data: logits.data as Float32Array, dims: [dims[0], dims[1], dims[2], dims[3], dims[4]] };
+    const out = await this.session.run({ [SEGRESNET_IO.input]: input }, [this.outputName]);
+    const result = out[this.outputName];
+    const dims = result.dims as readonly number[];
+    return { data: result.data as Float32Array, dims: [dims[0], dims[1], dims[2], dims[3], dims[4]] };
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await Promise.all([this.session.release(), this.head?.close()]);
   }
 }
 

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { buildSegResNetOnnx } from '../../src/model/buildSegResNetOnnx';
 import { SegResNetSession } from '../../src/model/segresnetSession';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
-import { ArgmaxSink, DenseLogitsSink } from '../../src/infer/slidingWindow/blendSinks';
+import { ArgmaxSink, BlendSink, DenseLogitsSink } from '../../src/infer/slidingWindow/blendSinks';
+import { BlendedHead, HeadSink, withHead } from '../../src/infer/slidingWindow/headSink';
 import { gaussianImportanceMap } from '../../src/infer/slidingWindow/importanceMap';
 import { Predictor, slidingWindowInference } from '../../src/infer/slidingWindow/slidingWindowInference';
 import { windowGrid } from '../../src/infer/slidingWindow/windowGrid';
@@ -23,11 +24,14 @@ function iFastestToCOrder(v: Uint8Array, [D, H, W]: Vec3): Uint8Array {
   return out;
 }
 
-async function tinyPredictor(): Promise<{ predict: Predictor; close: () => Promise<void> }> {
+/** The tiny model, either blending its logits or (split) blending the head's input and applying the head after. */
+async function tinyPredictor(splitHead: boolean): Promise<{ predict: Predictor; sink: (inner: BlendSink) => BlendSink; close: () => Promise<void> }> {
   const weights = path.join(FIXTURES_DIR, 'model', 'segresnet105_tiny_seed1.pt');
-  const session = await SegResNetSession.open(buildSegResNetOnnx(await readTorchStateDict(weights)).model, { threads: 2 });
+  const session = await SegResNetSession.open(buildSegResNetOnnx(await readTorchStateDict(weights)).model, { threads: 2, splitHead });
+  expect(session.head !== undefined).toBe(splitHead);
   return {
     predict: async (batch, count, roi) => (await session.predict({ data: batch, dims: [count, 1, ...roi] })).data,
+    sink: (inner) => withHead(session.head, inner),
     close: () => session.close(),
   };
 }
@@ -59,18 +63,21 @@ describe('sliding-window geometry (MONAI 1.4.0)', () => {
 describeWithOracle('sliding window vs MONAI SlidingWindowInferer (tiny model, roi 24)', () => {
   const shape: Vec3 = [16, 26, 44];
 
-  test('every blended logit within 1e-4; streamed argmax equals the oracle and the unbounded blend', async () => {
+  test.each([
+    ['the logits', false],
+    ['the head input, head applied after blending', true],
+  ])('blending %s: every blended logit within 1e-4; streamed argmax equals the oracle and the unbounded blend', async (_, splitHead) => {
     const image = { data: cOrderToIFastest(readF32(oracleFile('sw_tiny_16x26x44_input.f32')), shape), shape };
-    const { predict, close } = await tinyPredictor();
+    const { predict, sink, close } = await tinyPredictor(splitHead);
     try {
       const dense = new DenseLogitsSink(shape);
       let windows = 0;
-      await slidingWindowInference(image, predict, dense, { roi: [24, 24, 24], overlap: 0.25, onWindow: (d) => (windows = d) });
+      await slidingWindowInference(image, predict, sink(dense), { roi: [24, 24, 24], overlap: 0.25, onWindow: (d) => (windows = d) });
       expect(windows).toBe(6);
       expect(maxAbsDiff(dense.logits, readF32(oracleFile('sw_tiny_16x26x44_ov0.25_logits.f32')))).toBeLessThan(1e-4);
 
       const streamed = new ArgmaxSink(shape);
-      await slidingWindowInference(image, predict, streamed, { roi: [24, 24, 24], overlap: 0.25, batchSize: 4 });
+      await slidingWindowInference(image, predict, sink(streamed), { roi: [24, 24, 24], overlap: 0.25, batchSize: 4 });
       const labelsCOrder = iFastestToCOrder(streamed.labels, shape);
       const voxels = shape[0] * shape[1] * shape[2];
       expect(Buffer.from(labelsCOrder).equals(Buffer.from(argmaxChannels(dense.logits, 105, voxels)))).toBe(true);
@@ -101,6 +108,38 @@ describe('sliding window memory bound', () => {
     expect(stats.peakLiveRows).toBeGreaterThan(0);
     const voxels = shape[0] * shape[1] * shape[2];
     expect(Buffer.from(iFastestToCOrder(streamed.labels, shape)).equals(Buffer.from(argmaxChannels(dense.logits, 3, voxels)))).toBe(true);
+  });
+
+  test('a linear head after blending, in chunks smaller than a row, equals blending the head outputs', async () => {
+    const shape: Vec3 = [20, 18, 30];
+    const W = [[0.5, -1, 2], [1, 1, 1], [-0.3, 0.2, 0.9], [0, 2, -1]];
+    const b = [0.1, -0.2, 0.3, 0];
+    const head: BlendedHead = {
+      inChannels: 3,
+      outChannels: 4,
+      apply: async (x, L) => {
+        const y = new Float32Array(4 * L);
+        for (let o = 0; o < 4; o++) for (let l = 0; l < L; l++) y[o * L + l] = W[o][0] * x[l] + W[o][1] * x[L + l] + W[o][2] * x[2 * L + l] + b[o] * x[3 * L + l];
+        return y;
+      },
+    };
+    const headFirst: Predictor = async (batch, count, roi) => {
+      const v = roi[0] * roi[1] * roi[2];
+      const f = await predict(batch, count, roi);
+      const out = new Float32Array(count * 4 * v);
+      for (let n = 0; n < count; n++) {
+        for (let o = 0; o < 4; o++) for (let i = 0; i < v; i++) out[(n * 4 + o) * v + i] = W[o][0] * f[n * 3 * v + i] + W[o][1] * f[(n * 3 + 1) * v + i] + W[o][2] * f[(n * 3 + 2) * v + i] + b[o];
+      }
+      return out;
+    };
+    const expected = new DenseLogitsSink(shape);
+    await slidingWindowInference(image(shape), headFirst, expected, { roi: [8, 8, 8], overlap: 0.25 });
+    const dense = new DenseLogitsSink(shape);
+    await slidingWindowInference(image(shape), predict, new HeadSink(head, dense, 7), { roi: [8, 8, 8], overlap: 0.25 });
+    expect(maxAbsDiff(dense.logits, expected.logits)).toBeLessThan(1e-5);
+    const streamed = new ArgmaxSink(shape);
+    await slidingWindowInference(image(shape), predict, new HeadSink(head, streamed, 50), { roi: [8, 8, 8], overlap: 0.25 });
+    expect(Buffer.from(iFastestToCOrder(streamed.labels, shape)).equals(Buffer.from(argmaxChannels(expected.logits, 4, dense.logits.length / 4)))).toBe(true);
   });
 
   test('live rows stay below roi x p side and do not grow with the image length', async () => {

@@ -22,8 +22,9 @@ export interface PlaneAxes {
   readonly q: 0 | 1 | 2;
 }
 
+/** Receives the rows that one window completed (in no particular order), before the next window runs. */
 export interface BlendSink {
-  accept(row: FinishedRow, axes: PlaneAxes): void;
+  accept(rows: readonly FinishedRow[], axes: PlaneAxes): void | Promise<void>;
 }
 
 /** Strides of voxel (i, j, k) in an i-fastest volume of `shape`, reordered as (outer, p, q). */
@@ -43,22 +44,33 @@ export class ArgmaxSink implements BlendSink {
     this.labels = new Uint8Array(shape[0] * shape[1] * shape[2]);
   }
 
-  accept(row: FinishedRow, axes: PlaneAxes): void {
+  accept(rows: readonly FinishedRow[], axes: PlaneAxes): void {
     const [so, sp, sq] = volumeStrides(this.shape, axes);
-    const base = row.outer * so + row.p * sp;
-    const { sums, Q, channels } = row;
-    for (let q = 0; q < row.qLength; q++) {
-      const idx = q + row.qOffset;
-      let best = sums[idx];
-      let arg = 0;
-      for (let c = 1, o = idx + Q; c < channels; c++, o += Q) {
-        if (sums[o] > best) {
-          best = sums[o];
-          arg = c;
+    for (const row of rows) this.acceptRow(row, so, sp, sq);
+  }
+
+  private best = new Float32Array(0);
+  private arg = new Uint8Array(0);
+
+  private acceptRow(row: FinishedRow, so: number, sp: number, sq: number): void {
+    const { sums, Q, channels, qOffset, qLength } = row;
+    if (this.best.length < qLength) [this.best, this.arg] = [new Float32Array(qLength), new Uint8Array(qLength)];
+    const { best, arg } = this;
+    // Channel by channel: each pass reads one contiguous run, where voxel by voxel would stride Q floats per read.
+    for (let q = 0; q < qLength; q++) {
+      best[q] = sums[qOffset + q];
+      arg[q] = 0;
+    }
+    for (let c = 1; c < channels; c++) {
+      for (let q = 0, o = c * Q + qOffset; q < qLength; q++, o++) {
+        if (sums[o] > best[q]) {
+          best[q] = sums[o];
+          arg[q] = c;
         }
       }
-      this.labels[base + q * sq] = arg;
     }
+    const base = row.outer * so + row.p * sp;
+    for (let q = 0; q < qLength; q++) this.labels[base + q * sq] = arg[q];
   }
 }
 
@@ -75,7 +87,11 @@ export class DenseLogitsSink implements BlendSink {
     return this.out;
   }
 
-  accept(row: FinishedRow, axes: PlaneAxes): void {
+  accept(rows: readonly FinishedRow[], axes: PlaneAxes): void {
+    for (const row of rows) this.acceptRow(row, axes);
+  }
+
+  private acceptRow(row: FinishedRow, axes: PlaneAxes): void {
     const [D, H, W] = this.shape;
     const V = D * H * W;
     this.out ??= new Float32Array(row.channels * V);

@@ -1,0 +1,49 @@
+import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import { OnnxGraph } from './onnxGraph';
+import { PointwiseHeadWeights } from './splitPointwiseHead';
+
+/**
+ * A pointwise head applied to blended sums: `y = W s + b w` for every voxel, where `s` holds the Gaussian-weighted
+ * sums of the head's input and `w` the weight sums. That is exactly the weighted sum of the head's outputs, since the
+ * head is linear. Input `[inChannels + 1, L]` (the weight sums as the last row), output `[outChannels, L]`.
+ * One MatMul in onnxruntime: 3,500 multiply-adds per voxel are too many for a JavaScript loop.
+ */
+export class PointwiseHeadSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly inChannels: number,
+    readonly outChannels: number,
+  ) {}
+
+  static async open(head: PointwiseHeadWeights, threads: number): Promise<PointwiseHeadSession> {
+    const { inChannels: n, outChannels: m } = head;
+    const augmented = new Float32Array(m * (n + 1));
+    for (let o = 0; o < m; o++) {
+      augmented.set(head.weight.subarray(o * n, (o + 1) * n), o * (n + 1));
+      augmented[o * (n + 1) + n] = head.bias[o];
+    }
+    const g = new OnnxGraph();
+    const w = g.floats('head_weight', [m, n + 1], augmented);
+    g.nodes.push({ opType: 'MatMul', input: [w, 'x'], output: ['y'], name: 'head' });
+    const type = (rows: number) => ({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: rows }, { dimParam: 'L' }] } } });
+    const model = onnx.ModelProto.encode({
+      irVersion: 8,
+      producerName: 'wbct',
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'pointwise_head', node: g.nodes, initializer: g.initializers, input: [{ name: 'x', type: type(n + 1) }], output: [{ name: 'y', type: type(m) }] },
+    }).finish();
+    const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false });
+    return new PointwiseHeadSession(session, n, m);
+  }
+
+  async apply(sumsAndWeights: Float32Array, length: number): Promise<Float32Array> {
+    if (sumsAndWeights.length !== (this.inChannels + 1) * length) throw new Error(`head input has ${sumsAndWeights.length} values, expected ${(this.inChannels + 1) * length}`);
+    const out = await this.session.run({ x: new ort.Tensor('float32', sumsAndWeights, [this.inChannels + 1, length]) });
+    return out.y.data as Float32Array;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
