@@ -36,10 +36,13 @@ async function main(): Promise<void> {
       const r = JSON.parse(out.trim().split('\n').pop()!) as SegmentResult & { windows: number };
       const l = r.latencies;
       const gib = r.peakRssBytes / 2 ** 30;
+      const model = r.modelSeconds;
+      const pct = (s: number) => `${((s / model) * 100).toFixed(1)}%`;
       console.log(
-        `${resolution}: ${r.windows} windows, ${(r.windows / l.infer).toFixed(3)} windows/s; pre ${l.pre.toFixed(1)} s, infer ${l.infer.toFixed(1)} s, ` +
-          `invert ${l.invert.toFixed(2)} s, post ${l.post.toFixed(2)} s, write ${l.write.toFixed(2)} s, total ${l.total.toFixed(1)} s ` +
-          `(non-model share ${(((l.total - l.infer) / l.infer) * 100).toFixed(1)}%); peak RSS ${gib.toFixed(2)} GiB (budget ${BUDGET_GIB[resolution]} GiB)`,
+        `${resolution}: ${r.windows} windows, ${(r.windows / l.infer).toFixed(3)} windows/s; pre ${l.pre.toFixed(1)} s, infer ${l.infer.toFixed(1)} s ` +
+          `(network ${model.toFixed(1)} s, blend + head ${(l.infer - model).toFixed(1)} s), invert ${l.invert.toFixed(2)} s, post ${l.post.toFixed(2)} s, ` +
+          `write ${l.write.toFixed(2)} s, total ${l.total.toFixed(1)} s\n  added to the network time: pre/invert/post/write ${pct(l.total - l.infer)}, ` +
+          `with blending ${pct(l.total - model)}; peak RSS ${gib.toFixed(2)} GiB (budget ${BUDGET_GIB[resolution]} GiB)`,
       );
       if (values.peer) {
         const peer = torchPeerSecondsPerWindow(weights, RESAMPLED[resolution], Number(threads));

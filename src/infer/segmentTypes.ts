@@ -43,6 +43,8 @@ export interface SegmentResult {
   readonly outputPath: string;
   /** Seconds per stage, MONAI Label style. */
   readonly latencies: SegmentLatencies;
+  /** Seconds spent in the network itself (part of `infer`; the rest of `infer` is blending and the head). */
+  readonly modelSeconds: number;
   /** Shape of the label map (the input's voxel grid). */
   readonly shape: readonly [number, number, number];
   /** Voxel count per label value 0..104. */

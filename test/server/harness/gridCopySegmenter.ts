@@ -42,6 +42,6 @@ export class GridCopySegmenter implements Segmenter {
     await writeVolumeFile(request.outputPath, makeVolume(data, image.shape, image.affineRas));
     const counts = new Array<number>(105).fill(0);
     for (const v of data) counts[v]++;
-    return { outputPath: request.outputPath, latencies: { pre: 0.01, infer: 0.02, invert: 0, post: 0, write: 0.01, total: 0.04 }, shape: image.shape, labelCounts: counts, peakRssBytes: 0 };
+    return { outputPath: request.outputPath, latencies: { pre: 0.01, infer: 0.02, invert: 0, post: 0, write: 0.01, total: 0.04 }, modelSeconds: 0.02, shape: image.shape, labelCounts: counts, peakRssBytes: 0 };
   }
 }
