@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { OnnxGraph } from './onnxGraph';
+import { OnnxGraph, attr } from './onnxGraph';
 import { PointwiseHeadWeights } from './splitPointwiseHead';
 
 /**
@@ -26,21 +26,36 @@ export class PointwiseHeadSession {
     const g = new OnnxGraph();
     const w = g.floats('head_weight', [m, n + 1], augmented);
     g.nodes.push({ opType: 'MatMul', input: [w, 'x'], output: ['y'], name: 'head' });
-    const type = (rows: number) => ({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: rows }, { dimParam: 'L' }] } } });
+    // torch.argmax's rule (first maximum) is ArgMax's default, select_last_index = 0.
+    const argmax = g.op('ArgMax', ['y'], [attr.int('axis', 0), attr.int('keepdims', 0)]);
+    g.nodes.push({ opType: 'Cast', input: [argmax], output: ['labels'], name: 'labels_u8', attribute: [attr.int('to', onnx.TensorProto.DataType.UINT8)] });
+    const F = onnx.TensorProto.DataType.FLOAT;
+    const type = (rows: number) => ({ tensorType: { elemType: F, shape: { dim: [{ dimValue: rows }, { dimParam: 'L' }] } } });
+    const labelsType = { tensorType: { elemType: onnx.TensorProto.DataType.UINT8, shape: { dim: [{ dimParam: 'L' }] } } };
     const model = onnx.ModelProto.encode({
       irVersion: 8,
       producerName: 'wbct',
       opsetImport: [{ domain: '', version: 17 }],
-      graph: { name: 'pointwise_head', node: g.nodes, initializer: g.initializers, input: [{ name: 'x', type: type(n + 1) }], output: [{ name: 'y', type: type(m) }] },
+      graph: { name: 'pointwise_head', node: g.nodes, initializer: g.initializers, input: [{ name: 'x', type: type(n + 1) }], output: [{ name: 'y', type: type(m) }, { name: 'labels', type: labelsType }] },
     }).finish();
     const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false });
     return new PointwiseHeadSession(session, n, m);
   }
 
   async apply(sumsAndWeights: Float32Array, length: number): Promise<Float32Array> {
+    return (await this.run(sumsAndWeights, length, 'y')) as Float32Array;
+  }
+
+  /** The channel of the first maximum per voxel (torch.argmax's rule). */
+  async argmax(sumsAndWeights: Float32Array, length: number): Promise<Uint8Array> {
+    if (this.outChannels > 256) throw new Error(`${this.outChannels} classes do not fit a uint8 label`);
+    return (await this.run(sumsAndWeights, length, 'labels')) as Uint8Array;
+  }
+
+  private async run(sumsAndWeights: Float32Array, length: number, output: 'y' | 'labels'): Promise<ort.Tensor['data']> {
     if (sumsAndWeights.length !== (this.inChannels + 1) * length) throw new Error(`head input has ${sumsAndWeights.length} values, expected ${(this.inChannels + 1) * length}`);
-    const out = await this.session.run({ x: new ort.Tensor('float32', sumsAndWeights, [this.inChannels + 1, length]) });
-    return out.y.data as Float32Array;
+    const out = await this.session.run({ x: new ort.Tensor('float32', sumsAndWeights, [this.inChannels + 1, length]) }, [output]);
+    return out[output].data;
   }
 
   async close(): Promise<void> {

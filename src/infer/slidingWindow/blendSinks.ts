@@ -49,6 +49,17 @@ export class ArgmaxSink implements BlendSink {
     for (const row of rows) this.acceptRow(row, so, sp, sq);
   }
 
+  /**
+   * Labels already reduced upstream (onnxruntime's ArgMax after the head): row k's voxel q is `labels[starts[k] + q]`.
+   */
+  acceptLabels(rows: readonly Pick<FinishedRow, 'outer' | 'p' | 'qLength'>[], starts: readonly number[], labels: Uint8Array, axes: PlaneAxes): void {
+    const [so, sp, sq] = volumeStrides(this.shape, axes);
+    rows.forEach((row, k) => {
+      const base = row.outer * so + row.p * sp;
+      for (let q = 0, src = starts[k]; q < row.qLength; q++, src++) this.labels[base + q * sq] = labels[src];
+    });
+  }
+
   private best = new Float32Array(0);
   private arg = new Uint8Array(0);
 
