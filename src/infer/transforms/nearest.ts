@@ -1,18 +1,28 @@
 import type { Vec3, VoxelArray } from '../volume';
 import { coordinateTerms, isSeparable, separableCoordinates, unnormalizeClamp, type SamplingGrid } from './samplingGrid';
-import { roundHalfEven } from './spacingGeometry';
 
 /** Per output axis: for each index, the offset (input index times input stride) of the voxel it copies. */
 export type AxisOffsets = [Int32Array, Int32Array, Int32Array];
 
 /**
+ * PyTorch 1.13's 3-D grid_sample picks the nearest voxel with std::round (halves away from zero), not nearbyint as
+ * its 2-D kernel and later versions do; with border clamping coordinates are >= 0, so halves go up. Matters at exact
+ * half-voxel ties (every other slice when 1.5 mm slices come back from 3 mm): with round-half-even the inverted
+ * cranium labels were 0.3% off MONAI's; with this and the exact linspace they match up to the network's own
+ * near-tie differences.
+ */
+export function roundNearestTorch3d(x: number): number {
+  return Math.floor(x + 0.5);
+}
+
+/**
  * torch grid_sample nearest (border padding, align_corners=False) on a separable grid: the clamped coordinate
- * rounded half to even, as offsets into the input; null when the grid mixes axes (oblique).
+ * rounded as `roundNearestTorch3d`, as offsets into the input; null when the grid mixes axes (oblique).
  */
 export function nearestOffsets(grid: SamplingGrid): AxisOffsets | null {
   if (!isSeparable(grid)) return null;
   const stride = [1, grid.inShape[0], grid.inShape[0] * grid.inShape[1]];
-  return separableCoordinates(grid).map((c, a) => Int32Array.from(c, (v) => roundHalfEven(v) * stride[a])) as AxisOffsets;
+  return separableCoordinates(grid).map((c, a) => Int32Array.from(c, (v) => roundNearestTorch3d(v) * stride[a])) as AxisOffsets;
 }
 
 /** out[i + nx * (j + ny * k)] = data[offsets[0][i] + offsets[1][j] + offsets[2][k]], in one pass. */
@@ -30,8 +40,8 @@ export function gatherByOffsets<T extends VoxelArray>(data: T, offsets: AxisOffs
 }
 
 /**
- * Nearest-neighbour resampling (torch grid_sample, nearest, border padding, align_corners=False: the clamped
- * coordinate rounded half to even). Keeps the array type: a uint8 label map stays uint8.
+ * Nearest-neighbour resampling (torch 1.13 grid_sample, nearest, border padding, align_corners=False: the clamped
+ * coordinate rounded as `roundNearestTorch3d`). Keeps the array type: a uint8 label map stays uint8.
  */
 export function resampleNearest<T extends VoxelArray>(data: T, grid: SamplingGrid): T {
   const offsets = nearestOffsets(grid);
@@ -44,7 +54,7 @@ function generalNearest<T extends VoxelArray>(data: T, grid: SamplingGrid): T {
   const size: Vec3 = grid.inShape;
   const terms = coordinateTerms(grid);
   const c = grid.theta.map((r) => r[3]);
-  const at = (a: number, i: number, j: number, k: number) => roundHalfEven(unnormalizeClamp(terms[a][2][k] + terms[a][1][j] + terms[a][0][i] + c[a], size[a]));
+  const at = (a: number, i: number, j: number, k: number) => roundNearestTorch3d(unnormalizeClamp(terms[a][2][k] + terms[a][1][j] + terms[a][0][i] + c[a], size[a]));
   let o = 0;
   for (let k = 0; k < oz; k++) {
     for (let j = 0; j < oy; j++) {

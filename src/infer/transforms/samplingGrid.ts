@@ -1,4 +1,5 @@
 import { mulMat4, type Mat4, type Vec3, type Vec4 } from '../volume';
+import { exactFma } from './exactFma';
 import { inverse4 } from './linalg4';
 
 /**
@@ -16,13 +17,15 @@ export interface SamplingGrid {
   readonly base: readonly [Float64Array, Float64Array, Float64Array];
 }
 
-/** Vectorized<double>::size() of the AVX512 kernels PyTorch picks on this CPU class; linspace's rounding depends on it. */
-const TORCH_DOUBLE_LANES = 8;
+/** Vectorized<double>::size() of the AVX2 kernels Debian's PyTorch 1.13 runs (it ships no AVX512 kernels). */
+const TORCH_DOUBLE_LANES = 4;
 
 /**
- * torch.linspace(-1, 1, n) in float64 as PyTorch 1.13's CPU kernel computes it: start + step * idx, where each
- * vectorised chunk (two vectors per loop step) starts at its first index and adds m * step per lane; a scalar tail.
- * (The symmetric, end-anchored linspace of later PyTorch versions does not reproduce MONAI's oracle output.)
+ * torch.linspace(-1, 1, n) in float64 as Debian's PyTorch 1.13 CPU kernel computes it: symmetric about the middle
+ * (index i < n/2 counts from -1, the rest back from 1), two 4-lane vectors per loop step whose first lane is
+ * `start + step * idx` as a fused multiply-add and whose other lanes add m * step to it unfused, then a scalar tail.
+ * Established by reproducing torch.linspace bit for bit for n = 54, 82, 108, 164, 216, 256 with that build; the
+ * nearest-neighbour inverse picks MONAI's slice at exact half-voxel ties only with these last bits.
  */
 function torchLinspace(n: number): Float64Array {
   const out = new Float64Array(n);
@@ -31,15 +34,17 @@ function torchLinspace(n: number): Float64Array {
     return out;
   }
   const step = 2 / (n - 1);
+  const half = Math.floor(n / 2);
+  const first = (i: number) => (i < half ? exactFma(step, i, -1) : exactFma(-step, n - 1 - i, 1));
   const lanes = TORCH_DOUBLE_LANES;
   let idx = 0;
   for (; idx <= n - 2 * lanes; idx += 2 * lanes) {
     for (const start of [idx, idx + lanes]) {
-      const base = -1 + step * start;
+      const base = first(start);
       for (let m = 0; m < lanes; m++) out[start + m] = base + m * step;
     }
   }
-  for (; idx < n; idx++) out[idx] = -1 + step * idx;
+  for (; idx < n; idx++) out[idx] = first(idx);
   return out;
 }
 
