@@ -105,8 +105,12 @@ export class TfSegResNet {
 
   /** conv_final after GroupNorm's normalisation: its affine, ReLU and the 1x1 conv, on any rows [n, init_filters]. */
   headFromNormalized(normalized: tf.Tensor2D): tf.Tensor2D {
-    const y = normalized.mul(this.p<tf.Tensor1D>('conv_final.0.weight')).add(this.p<tf.Tensor1D>('conv_final.0.bias')).relu();
-    return tf.fused.matMul({ a: y as tf.Tensor2D, b: this.p<tf.Tensor2D>('conv_final.2.conv.weight'), bias: this.p<tf.Tensor1D>('conv_final.2.conv.bias') }) as tf.Tensor2D;
+    // tidy: called chunk by chunk outside any other scope (head-only training), where each chunk's intermediates
+    // (three [n, init_filters] tensors) would otherwise stay allocated; inside a gradient tape it records the same ops.
+    return tf.tidy(() => {
+      const y = normalized.mul(this.p<tf.Tensor1D>('conv_final.0.weight')).add(this.p<tf.Tensor1D>('conv_final.0.bias')).relu();
+      return tf.fused.matMul({ a: y as tf.Tensor2D, b: this.p<tf.Tensor2D>('conv_final.2.conv.weight'), bias: this.p<tf.Tensor1D>('conv_final.2.conv.bias') }) as tf.Tensor2D;
+    });
   }
 
   /** Whole network on one [D, H, W, 1] window: logits rows [D*H*W, out_channels] (voxel order d, h, w). */

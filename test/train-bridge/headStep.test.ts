@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { diceCeLoss } from '../../src/train-bridge/diceCeLoss';
-import { headLogits, headLossAndGradients } from '../../src/train-bridge/headStep';
+import { headLogits, headLossAndGradients, headLossValue } from '../../src/train-bridge/headStep';
 import { initTfBackend } from '../../src/train-bridge/tfBackend';
 import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
 import { isTrainable } from '../../src/train-bridge/trainScope';
@@ -29,6 +29,22 @@ describeWithOracle('chunked head step (frozen features) vs whole-tensor autodiff
     }
     const logits = tf.tidy(() => net.head(featureTensor).transpose().dataSync());
     expect(maxAbsDiff(headLogits(net, features), logits)).toBeLessThan(1e-4);
+    net.dispose();
+  });
+
+  test('leaves no tensors behind: a training run takes hundreds of steps', async () => {
+    const info = await initTfBackend('wasm');
+    const net = TfSegResNet.fromStateDict(await tinyWeights(), info.convMode);
+    const voxels = 65536 + 1000; // two chunks
+    const features = Float32Array.from({ length: 8 * voxels }, (_, i) => Math.cos(i * 0.11));
+    const labels = Uint8Array.from({ length: voxels }, (_, v) => (v % 3 === 0 ? 1 : 0));
+    const before = tf.memory().numTensors;
+    const { grads } = headLossAndGradients(net, features, labels);
+    expect(grads.size).toBe(4);
+    for (const g of grads.values()) g.dispose();
+    headLossValue(net, features, labels);
+    headLogits(net, features);
+    expect(tf.memory().numTensors).toBe(before);
     net.dispose();
   });
 });
