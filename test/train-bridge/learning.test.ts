@@ -19,7 +19,8 @@ import { tinyWeights } from './tinyOracle';
  * reaches bone Dice 0.38 on this grid (0.41 at 3 mm, 0.43 at 4.5 mm; 0.33 for the gnrand model), while a threshold on
  * the image itself reaches 0.88. A 300-epoch head-only run at lr 3e-2 plateaus at 0.25. So this test asserts what head
  * training can show here: Dice from ~0 to >= 0.1 (measured 0.15) and a falling loss, at lr 1e-2 (the bundle's 1e-4
- * moves a random head too little in 25 steps).
+ * moves a random head too little in 25 steps). The >= 0.7 run is learningBundleSize.test.ts, on the 32-channel
+ * bundle-size network.
  */
 describeWithOracle('head-only fine-tuning on a real CT (tiny model, bone = HU > 300)', () => {
   test('bone Dice rises from ~0 and the loss falls', async () => {
