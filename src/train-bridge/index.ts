@@ -2,6 +2,7 @@
 export { startTrainWorker, type TrainWorkerHandle, type TrainWorkerHandlers } from './trainWorkerClient';
 export { runTrainJob, checkWindowFitsBackend, type TrainJob, type TrainJobResult, type TrainJobHooks, type ImageLabelFiles } from './trainJob';
 export { trainSegResNet, validate, type TrainLoopOptions, type TrainProgress, type TrainResult } from './trainLoop';
+export { plannedTfBackend } from './plannedBackend';
 export { initTfBackend, type TfBackendInfo, type TfBackendName, type BackendPreference } from './tfBackend';
 export { TRAIN_SCOPES, defaultTrainScope, parseTrainScope, type TrainScope } from './trainScope';
 export { type FeatureExtractor, TfFeatureExtractor, type Dims3 } from './featureExtractor';

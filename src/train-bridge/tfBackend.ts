@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Conv3dMode } from './conv3d';
+import type { TfPackage } from './plannedBackend';
 
 /** Which TensorFlow.js backend is in use: `tensorflow` is libtensorflow through tfjs-node(-gpu). */
 export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -7,7 +8,7 @@ export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export interface TfBackendInfo {
   readonly backend: TfBackendName;
   /** The npm package that provides it. */
-  readonly package: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
+  readonly package: TfPackage;
   /** libtensorflow (tfjs-node or tfjs-node-gpu): fast enough to train the whole network. */
   readonly native: boolean;
   readonly gpu: boolean;

@@ -2,11 +2,13 @@ import { Resolution, SPACING_MM } from '../../infer/segmentTypes';
 import { ApiError } from '../../server/errors';
 import type { TaskContext } from '../../server/interfaces/tasks';
 import type { JsonObject, JsonValue } from '../../server/json';
+import { plannedTfBackend } from '../../train-bridge/plannedBackend';
 import { TRAIN_SCOPES, TrainScope } from '../../train-bridge/trainScope';
 import { startTrainWorker } from '../../train-bridge/trainWorkerClient';
 import type { TrainJob } from '../../train-bridge/trainJob';
 import type { TrainProgress } from '../../train-bridge/trainLoop';
 import type { ModelVersions } from './modelVersions';
+import { WHOLE_BODY_DESCRIPTION } from './wholeBodyInferTask';
 import type { WholeBodyTrainJob } from './wholeBodyTrainer';
 
 export interface TrainStatsHolder {
@@ -42,6 +44,13 @@ function numberParam(req: JsonObject, key: string, fallback: number, ok: (v: num
  * The fine-tuning job behind `POST /train/wholeBody_ct_segmentation`: images with a `final` label, a validation
  * split, training in a worker thread (TensorFlow.js), and the best weights published as a new model version.
  */
+/** The trainer's /info line: which TensorFlow.js package will train and the scope `auto` picks with it. */
+export function wholeBodyTrainDescription(): string {
+  const planned = plannedTfBackend();
+  const gpuHint = planned.package === '@tensorflow/tfjs-node-gpu' ? '' : '; install @tensorflow/tfjs-node-gpu for full-network training on a GPU';
+  return `${WHOLE_BODY_DESCRIPTION}. Fine-tuning: TensorFlow.js via ${planned.package}, scope ${planned.scope} by default${gpuHint}`;
+}
+
 export function wholeBodyTrainJob(versions: ModelVersions, stats: TrainStatsHolder, overrides: TrainJobOverrides = {}): WholeBodyTrainJob {
   return async (request: JsonObject, context: TaskContext): Promise<JsonValue | undefined> => {
     const resolution: Resolution = request.highres === false || request.highres === 'false' ? 'lowres' : 'highres';

@@ -10,6 +10,8 @@ export type WholeBodyTrainJob = (request: JsonObject, context: TaskContext) => P
 
 export interface WholeBodyTrainerOptions {
   readonly job: WholeBodyTrainJob;
+  /** The trainer's line in /info (default: the model's description). */
+  readonly description?: string;
   /** Options shown in Slicer's train panel (default: device, pretrained, max_epochs, val_split). */
   readonly config?: JsonObject;
   /** `train_stats` for `/info/`: Slicer reads `epoch`, `total_epochs`, `total_time`, `best_metric`. */
@@ -23,7 +25,7 @@ export class WholeBodyTrainer implements TrainTask {
   constructor(private readonly options: WholeBodyTrainerOptions) {}
 
   info(): TrainTaskInfo {
-    return { description: WHOLE_BODY_DESCRIPTION, config: this.config(), version: WHOLE_BODY_VERSION };
+    return { description: this.options.description ?? WHOLE_BODY_DESCRIPTION, config: this.config(), version: WHOLE_BODY_VERSION };
   }
 
   stats(): JsonObject {

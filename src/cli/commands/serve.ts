@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createTotalSegApp } from '../../apps/totalseg/createTotalSegApp';
 import { modelPath, pullBundleModel } from '../../apps/totalseg/pullModels';
 import { ModelVersions } from '../../apps/totalseg/modelVersions';
-import { TrainStatsHolder, WHOLE_BODY_TRAIN_CONFIG, wholeBodyTrainJob } from '../../apps/totalseg/wholeBodyTrainJob';
+import { TrainStatsHolder, WHOLE_BODY_TRAIN_CONFIG, wholeBodyTrainDescription, wholeBodyTrainJob } from '../../apps/totalseg/wholeBodyTrainJob';
 import { readImage } from '../../infer/io';
 import { SegmentationRunner } from '../../infer/segmentationRunner';
 import { loadAuthConfig } from '../../server/auth/authConfig';
@@ -64,7 +64,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const app = await createTotalSegApp({
     ...studies,
     modelFiles: versions,
-    trainer: { job: wholeBodyTrainJob(versions, trainStats), config: WHOLE_BODY_TRAIN_CONFIG, stats: () => trainStats.stats },
+    trainer: { job: wholeBodyTrainJob(versions, trainStats), description: wholeBodyTrainDescription(), config: WHOLE_BODY_TRAIN_CONFIG, stats: () => trainStats.stats },
     segmenter: runner,
     readVolume,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
