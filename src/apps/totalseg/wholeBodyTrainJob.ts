@@ -40,10 +40,6 @@ function numberParam(req: JsonObject, key: string, fallback: number, ok: (v: num
   return n;
 }
 
-/**
- * The fine-tuning job behind `POST /train/wholeBody_ct_segmentation`: images with a `final` label, a validation
- * split, training in a worker thread (TensorFlow.js), and the best weights published as a new model version.
- */
 /** The trainer's /info line: which TensorFlow.js package will train and the scope `auto` picks with it. */
 export function wholeBodyTrainDescription(): string {
   const planned = plannedTfBackend();
@@ -51,6 +47,10 @@ export function wholeBodyTrainDescription(): string {
   return `${WHOLE_BODY_DESCRIPTION}. Fine-tuning: TensorFlow.js via ${planned.package}, scope ${planned.scope} by default${gpuHint}`;
 }
 
+/**
+ * The fine-tuning job behind `POST /train/wholeBody_ct_segmentation`: images with a `final` label, a validation
+ * split, training in a worker thread (TensorFlow.js), and the best weights published as a new model version.
+ */
 export function wholeBodyTrainJob(versions: ModelVersions, stats: TrainStatsHolder, overrides: TrainJobOverrides = {}): WholeBodyTrainJob {
   return async (request: JsonObject, context: TaskContext): Promise<JsonValue | undefined> => {
     const resolution: Resolution = request.highres === false || request.highres === 'false' ? 'lowres' : 'highres';

@@ -118,6 +118,8 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
         }
       }
     }
+    // A row (t, p) is complete after the last window in raster order that covers it: the last q window of the
+    // last outer and p windows covering t and p.
     const finished: FinishedRow[] = [];
     if (w.q !== nq - 1) return finished;
     for (let t = o0; t < o0 + ro; t++) {
