@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
+import { cpuSessionOptions } from './cpuSessionOptions';
 import { OnnxGraph, attr } from './onnxGraph';
 import { PointwiseHeadWeights } from './splitPointwiseHead';
 
@@ -38,7 +39,7 @@ export class PointwiseHeadSession {
       opsetImport: [{ domain: '', version: 17 }],
       graph: { name: 'pointwise_head', node: g.nodes, initializer: g.initializers, input: [{ name: 'x', type: type(n + 1) }], output: [{ name: 'y', type: type(m) }, { name: 'labels', type: labelsType }] },
     }).finish();
-    const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false });
+    const session = await ort.InferenceSession.create(model, cpuSessionOptions(threads));
     return new PointwiseHeadSession(session, n, m);
   }
 

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { buildSegResNetOnnx, SEGRESNET_IO } from '../model/buildSegResNetOnnx';
-import { defaultThreads } from '../model/segresnetSession';
+import { cpuSessionOptions, defaultThreads } from '../model/cpuSessionOptions';
 import type { StateDict } from '../weights/tensor';
 import { checkWindow, type Dims3, type FeatureExtractor } from './featureExtractor';
 
@@ -17,7 +17,7 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
 
   static async fromStateDict(sd: StateDict, threads = defaultThreads()): Promise<OnnxFeatureExtractor> {
     const { model, spec } = buildSegResNetOnnx(sd, { featuresOnly: true });
-    const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false });
+    const session = await ort.InferenceSession.create(model, cpuSessionOptions(threads));
     return new OnnxFeatureExtractor(session, spec.initFilters);
   }
 
