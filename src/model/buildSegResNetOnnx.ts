@@ -5,7 +5,6 @@ import { SegResNetSpec, deriveSegResNetSpec, resBlockKeys } from './segresnetSpe
 
 const GROUPS = 8;
 const EPS = 1e-5;
-const OPSET = 17;
 
 /** Graph input/output names and layout of every SegResNet ONNX file this project writes. */
 export const SEGRESNET_IO = { input: 'image', output: 'logits', features: 'features' } as const;
@@ -102,19 +101,7 @@ export function buildSegResNetOnnx(sd: StateDict, opts: BuildOptions = {}): { mo
       outputs.push({ name, type: tensorType(channels) });
     }
   }
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'wbct',
-    producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: OPSET }],
-    docString: `MONAI SegResNet init_filters=${spec.initFilters} blocks_down=[${spec.blocksDown}] blocks_up=[${spec.blocksUp}] out_channels=${spec.outChannels}`,
-    graph: {
-      name: 'segresnet',
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [{ name: SEGRESNET_IO.input, type: tensorType(spec.inChannels) }],
-      output: outputs,
-    },
-  });
-  return { model: onnx.ModelProto.encode(model).finish(), spec };
+  const doc = `MONAI SegResNet init_filters=${spec.initFilters} blocks_down=[${spec.blocksDown}] blocks_up=[${spec.blocksUp}] out_channels=${spec.outChannels}`;
+  const model = g.encode('segresnet', [{ name: SEGRESNET_IO.input, type: tensorType(spec.inChannels) }], outputs, doc);
+  return { model, spec };
 }

@@ -27,6 +27,18 @@ export class OnnxGraph {
     return name;
   }
 
+  /** The graph as a serialised ONNX model (IR 8, default domain at opset 17, what onnxruntime 1.30 runs). */
+  encode(name: string, inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], docString = ''): Uint8Array {
+    return onnx.ModelProto.encode({
+      irVersion: 8,
+      producerName: 'wbct',
+      producerVersion: '0.1.0',
+      opsetImport: [{ domain: '', version: 17 }],
+      docString,
+      graph: { name, node: this.nodes, initializer: this.initializers, input: inputs, output: outputs },
+    }).finish();
+  }
+
   /** Appends a node; returns its single output's name. */
   op(opType: string, inputs: readonly string[], attributes: onnx.IAttributeProto[] = [], base = opType.toLowerCase()): string {
     const out = this.name(base);

@@ -33,12 +33,7 @@ export class PointwiseHeadSession {
     const F = onnx.TensorProto.DataType.FLOAT;
     const type = (rows: number) => ({ tensorType: { elemType: F, shape: { dim: [{ dimValue: rows }, { dimParam: 'L' }] } } });
     const labelsType = { tensorType: { elemType: onnx.TensorProto.DataType.UINT8, shape: { dim: [{ dimParam: 'L' }] } } };
-    const model = onnx.ModelProto.encode({
-      irVersion: 8,
-      producerName: 'wbct',
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: { name: 'pointwise_head', node: g.nodes, initializer: g.initializers, input: [{ name: 'x', type: type(n + 1) }], output: [{ name: 'y', type: type(m) }, { name: 'labels', type: labelsType }] },
-    }).finish();
+    const model = g.encode('pointwise_head', [{ name: 'x', type: type(n + 1) }], [{ name: 'y', type: type(m) }, { name: 'labels', type: labelsType }]);
     const session = await ort.InferenceSession.create(model, cpuSessionOptions(threads));
     return new PointwiseHeadSession(session, n, m);
   }
