@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Conv3dMode } from './conv3d';
-import type { TfPackage } from './plannedBackend';
+import { type BackendPreference, type TfBackendName, type TfPackage, preferenceFromEnv, tfCandidates } from './plannedBackend';
 
-/** Which TensorFlow.js backend is in use: `tensorflow` is libtensorflow through tfjs-node(-gpu). */
-export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type { BackendPreference, TfBackendName } from './plannedBackend';
 
 export interface TfBackendInfo {
   readonly backend: TfBackendName;
@@ -14,8 +13,6 @@ export interface TfBackendInfo {
   readonly gpu: boolean;
   readonly convMode: Conv3dMode;
 }
-
-export type BackendPreference = 'auto' | TfBackendName;
 
 function tryRequire(id: string): boolean {
   try {
@@ -48,23 +45,13 @@ let selected: TfBackendInfo | undefined;
  * Picks the TensorFlow.js backend once per process: tfjs-node-gpu if it can be required, else tfjs-node, else the
  * wasm backend (pure JS + WebAssembly), else tfjs's plain JS cpu backend. `prefer` (or env WBCT_TF_BACKEND) forces one.
  */
-export async function initTfBackend(prefer: BackendPreference = (process.env.WBCT_TF_BACKEND as BackendPreference) || 'auto'): Promise<TfBackendInfo> {
+export async function initTfBackend(prefer: BackendPreference = preferenceFromEnv()): Promise<TfBackendInfo> {
   if (selected && (prefer === 'auto' || prefer === selected.backend)) return selected;
-  const order: TfBackendName[] = prefer === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [prefer];
-  for (const name of order) {
-    let pkg: TfBackendInfo['package'] = '@tensorflow/tfjs';
-    let gpu = false;
-    if (name === 'tensorflow') {
-      gpu = tryRequire('@tensorflow/tfjs-node-gpu');
-      if (!gpu && !tryRequire('@tensorflow/tfjs-node')) continue;
-      pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-    } else if (name === 'wasm') {
-      if (!tryRequire('@tensorflow/tfjs-backend-wasm')) continue;
-      pkg = '@tensorflow/tfjs-backend-wasm';
-    }
-    if (!(await use(name))) continue;
+  for (const c of tfCandidates(prefer)) {
+    if (c.package !== '@tensorflow/tfjs' && !tryRequire(c.package)) continue;
+    if (!(await use(c.backend))) continue;
     await tf.ready();
-    selected = { ...INFO[name], gpu, package: pkg };
+    selected = { ...INFO[c.backend], gpu: c.gpu, package: c.package };
     return selected;
   }
   throw new Error(`TensorFlow.js backend "${prefer}" is not available (install its package, e.g. @tensorflow/tfjs-node)`);
