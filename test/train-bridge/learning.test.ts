@@ -1,13 +1,11 @@
-import { readImage } from '../../src/infer/io';
-import { makeVolume } from '../../src/infer/volume';
 import { CachingFeatureExtractor } from '../../src/train-bridge/cachingFeatureExtractor';
 import { TfFeatureExtractor } from '../../src/train-bridge/featureExtractor';
 import { SegResNetTrainer } from '../../src/train-bridge/segResNetTrainer';
 import { initTfBackend } from '../../src/train-bridge/tfBackend';
 import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
 import { trainSegResNet, validate } from '../../src/train-bridge/trainLoop';
-import { preprocessTrainPair } from '../../src/train-bridge/trainPreprocess';
-import { describeWithOracle, oracleFile } from '../helpers/oracle';
+import { describeWithOracle } from '../helpers/oracle';
+import { craniumBonePair } from './craniumBone';
 import { tinyWeights } from './tinyOracle';
 
 /**
@@ -25,9 +23,7 @@ import { tinyWeights } from './tinyOracle';
 describeWithOracle('head-only fine-tuning on a real CT (tiny model, bone = HU > 300)', () => {
   test('bone Dice rises from ~0 and the loss falls', async () => {
     const info = await initTfBackend('wasm');
-    const ct = (await readImage(oracleFile('cranium_ct.nii.gz'))).volume;
-    const bone = makeVolume(Uint8Array.from(ct.data, (hu) => (hu > 300 ? 1 : 0)), ct.shape, ct.affineRas);
-    const pair = preprocessTrainPair(ct, bone, { spacingMm: 6, kDivisible: [8, 8, 8] });
+    const pair = await craniumBonePair(6, 8);
     const roi = pair.image.shape;
     expect(roi).toEqual([48, 48, 32]);
 

@@ -1,14 +1,12 @@
-import { readImage } from '../../src/infer/io';
-import { makeVolume } from '../../src/infer/volume';
 import { CachingFeatureExtractor } from '../../src/train-bridge/cachingFeatureExtractor';
 import { OnnxFeatureExtractor } from '../../src/train-bridge/onnxFeatureExtractor';
 import { SegResNetTrainer } from '../../src/train-bridge/segResNetTrainer';
 import { initTfBackend } from '../../src/train-bridge/tfBackend';
 import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
 import { trainSegResNet, validate } from '../../src/train-bridge/trainLoop';
-import { preprocessTrainPair } from '../../src/train-bridge/trainPreprocess';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import { describeWithOracle, oracleFile } from '../helpers/oracle';
+import { craniumBonePair } from './craniumBone';
 
 /**
  * The issue's learning test, on the bundle-size network: head-only fine-tuning (conv_final, frozen features from
@@ -25,9 +23,7 @@ import { describeWithOracle, oracleFile } from '../helpers/oracle';
 describeWithOracle('head-only fine-tuning of the bundle-size network on a real CT (bone = HU > 300)', () => {
   test('bone Dice on the training volume rises from ~0 to >= 0.7 in 60 steps', async () => {
     const info = await initTfBackend('wasm');
-    const ct = (await readImage(oracleFile('cranium_ct.nii.gz'))).volume;
-    const bone = makeVolume(Uint8Array.from(ct.data, (hu) => (hu > 300 ? 1 : 0)), ct.shape, ct.affineRas);
-    const pair = preprocessTrainPair(ct, bone, { spacingMm: 3, kDivisible: [16, 16, 16] });
+    const pair = await craniumBonePair(3, 16);
     const roi = pair.image.shape;
     expect(roi).toEqual([96, 96, 64]);
 
