@@ -48,6 +48,26 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
       let cacheDir: string;
       let scratch: string;
       const q = (id: string) => encodeURIComponent(id);
+      const NIFTI_PARAMS = { ...SLICER_PARAMS, result_extension: '.nii.gz' };
+
+      /** The plain label answer (`output=image`) for a datastore image, saved under scratch as `fileName`. */
+      async function niftiAnswer(id: string, fileName: string): Promise<string> {
+        const nifti = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=${q(id)}&output=image`, slicerMultipartBody(NIFTI_PARAMS));
+        expect(nifti.status).toBe(200);
+        const file = path.join(scratch, fileName);
+        fs.writeFileSync(file, nifti.body);
+        return file;
+      }
+
+      /** A DICOM answer (`output=dicom_seg|rtstruct`), with the status and headers Slicer reads checked. */
+      async function dicomAnswer(id: string, output: 'dicom_seg' | 'rtstruct'): Promise<Buffer> {
+        const res = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=${q(id)}&output=${output}`, slicerMultipartBody(NIFTI_PARAMS));
+        expect(res.status).toBe(200);
+        expect(res.header('content-type')).toBe('application/dicom');
+        expect(res.header('content-disposition')).toMatch(/^attachment; filename="[0-9.]+\.dcm"$/);
+        expect(Number(res.header('content-length'))).toBe(res.body.length);
+        return res.body;
+      }
 
       /** Orthanc's own REST API (not DICOMweb, not our client): the SEG instances it holds, as files. */
       async function segFilesInOrthanc(): Promise<{ description: string; file: string }[]> {
@@ -151,42 +171,27 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
 
       test('output=dicom_seg answers application/dicom with the labels of the NIfTI answer, stores nothing', async () => {
         const id = series.seriesInstanceUid;
-        const params = { ...SLICER_PARAMS, result_extension: '.nii.gz' };
-        const nifti = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=${q(id)}&output=image`, slicerMultipartBody(params));
-        expect(nifti.status).toBe(200);
-        const niftiFile = path.join(scratch, 'answer.nii.gz');
-        fs.writeFileSync(niftiFile, nifti.body);
+        const niftiFile = await niftiAnswer(id, 'answer.nii.gz');
         const expected = await readVolumeFile(niftiFile);
 
-        const seg = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=${q(id)}&output=dicom_seg`, slicerMultipartBody(params));
-        expect(seg.status).toBe(200);
-        expect(seg.header('content-type')).toBe('application/dicom');
-        expect(seg.header('content-disposition')).toMatch(/^attachment; filename="[0-9.]+\.dcm"$/);
-        expect(Number(seg.header('content-length'))).toBe(seg.body.length);
+        const seg = await dicomAnswer(id, 'dicom_seg');
         const segFile = path.join(scratch, 'answer-seg.dcm');
-        fs.writeFileSync(segFile, seg.body);
+        fs.writeFileSync(segFile, seg);
         expect(Buffer.from(readDicomSeg(segFile, series, sharedLabelNames()).data).equals(bytesOf(expected))).toBe(true);
         expect((await segFilesInOrthanc()).map((s) => s.description)).toEqual(['wbct:final']);
 
-        const upload = await request(server).post(`/infer/${MODEL}?output=dicom_seg`).field('params', JSON.stringify(params)).attach('file', niftiFile).expect(422);
+        const upload = await request(server).post(`/infer/${MODEL}?output=dicom_seg`).field('params', JSON.stringify(NIFTI_PARAMS)).attach('file', niftiFile).expect(422);
         expect(upload.body.detail).toMatch(/output=dicom_seg needs a datastore image/);
       }, 60_000);
 
       test('output=rtstruct answers application/dicom with an RT Structure Set whose ROIs are labels of the NIfTI answer', async () => {
         const id = series.seriesInstanceUid;
-        const params = { ...SLICER_PARAMS, result_extension: '.nii.gz' };
-        const nifti = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=${q(id)}&output=image`, slicerMultipartBody(params));
-        expect(nifti.status).toBe(200);
-        const niftiFile = path.join(scratch, 'answer-for-rtstruct.nii.gz');
-        fs.writeFileSync(niftiFile, nifti.body);
+        const niftiFile = await niftiAnswer(id, 'answer-for-rtstruct.nii.gz');
         const names = sharedLabelNames();
         const present = new Set([...(await readVolumeFile(niftiFile)).data].filter((v) => v !== 0).map((v) => names[String(v)]));
 
-        const rt = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=${q(id)}&output=rtstruct`, slicerMultipartBody(params));
-        expect(rt.status).toBe(200);
-        expect(rt.header('content-type')).toBe('application/dicom');
-        expect(rt.header('content-disposition')).toMatch(/^attachment; filename="[0-9.]+\.dcm"$/);
-        const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(new Uint8Array(rt.body).buffer).dict) as {
+        const rt = await dicomAnswer(id, 'rtstruct');
+        const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(new Uint8Array(rt).buffer).dict) as {
           Modality: string;
           ReferencedFrameOfReferenceSequence: { RTReferencedStudySequence: { RTReferencedSeriesSequence: { SeriesInstanceUID: string }[] }[] }[];
           StructureSetROISequence: { ROIName: string }[];
@@ -198,7 +203,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
         for (const name of roiNames) expect(present).toContain(name);
         expect((await segFilesInOrthanc()).map((s) => s.description)).toEqual(['wbct:final']);
 
-        const upload = await request(server).post(`/infer/${MODEL}?output=rtstruct`).field('params', JSON.stringify(params)).attach('file', niftiFile).expect(422);
+        const upload = await request(server).post(`/infer/${MODEL}?output=rtstruct`).field('params', JSON.stringify(NIFTI_PARAMS)).attach('file', niftiFile).expect(422);
         expect(upload.body.detail).toMatch(/output=rtstruct needs a datastore image/);
       }, 60_000);
     });
