@@ -1,25 +1,17 @@
 import { Vec3, Volume } from '../infer/volume';
+import { copyWindow } from '../infer/slidingWindow/copyWindow';
 import { VoxelBox } from './cropForeground';
 
 /**
- * Copies the box [start, start + roi) of an i-fastest volume into the network's layout, C order [r0, r1, r2] with
- * the last (k) axis fastest, the same order the inference sliding window feeds the model.
+ * Copies the box [start, start + roi), which must lie inside the volume, into the network's layout (C order, k
+ * fastest), as the inference sliding window feeds the model.
  */
 export function extractWindow<T extends Float32Array | Uint8Array>(volume: Volume<T>, start: Vec3, roi: Vec3): T {
   const [nx, ny, nz] = volume.shape;
   for (let a = 0; a < 3; a++) {
     if (start[a] < 0 || start[a] + roi[a] > volume.shape[a]) throw new RangeError(`window [${start.join(', ')}] + [${roi.join(', ')}] leaves the volume [${nx}, ${ny}, ${nz}]`);
   }
-  const out = new (volume.data.constructor as new (n: number) => T)(roi[0] * roi[1] * roi[2]);
-  const plane = nx * ny;
-  let o = 0;
-  for (let a = 0; a < roi[0]; a++) {
-    for (let b = 0; b < roi[1]; b++) {
-      let src = start[0] + a + nx * (start[1] + b) + plane * start[2];
-      for (let c = 0; c < roi[2]; c++, src += plane) out[o++] = volume.data[src];
-    }
-  }
-  return out;
+  return copyWindow(volume.data, volume.shape, start, roi, new (volume.data.constructor as new (n: number) => T)(roi[0] * roi[1] * roi[2]));
 }
 
 /** A small seeded PRNG (mulberry32) so that crops are reproducible for a given seed. */

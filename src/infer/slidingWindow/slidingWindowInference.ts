@@ -1,5 +1,6 @@
 import { Vec3 } from '../volume';
 import { BlendSink, FinishedRow, PlaneAxes } from './blendSinks';
+import { copyWindow } from './copyWindow';
 import { gaussianImportanceMap } from './importanceMap';
 import { WindowGrid, windowCount, windowGrid } from './windowGrid';
 
@@ -135,7 +136,11 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
     opts.signal?.throwIfAborted();
     const batch = windows.slice(b, b + batchSize);
     const input = new Float32Array(batch.length * roiVoxels);
-    batch.forEach((w, n) => extractWindow(image, grid, w.start, input.subarray(n * roiVoxels, (n + 1) * roiVoxels)));
+    batch.forEach((w, n) => {
+      // Window starts are in padded coordinates; outside the image copyWindow replicates the edge, as MONAI pads.
+      const origin: Vec3 = [w.start[0] - grid.padBefore[0], w.start[1] - grid.padBefore[1], w.start[2] - grid.padBefore[2]];
+      copyWindow(image.data, image.shape, origin, roi, input.subarray(n * roiVoxels, (n + 1) * roiVoxels));
+    });
     const output = await predict(input, batch.length, roi);
     channels ||= output.length / (batch.length * roiVoxels);
     if (!Number.isInteger(channels) || output.length !== channels * batch.length * roiVoxels) {
@@ -188,21 +193,4 @@ function windowOrder(grid: WindowGrid, axes: PlaneAxes): WindowIndex[] {
   );
   if (out.length !== windowCount(grid)) throw new Error('window enumeration mismatch');
   return out;
-}
-
-/** Copies one window (C order, last axis fastest) out of the i-fastest image; replicate padding = clamped indices. */
-function extractWindow(image: ImageGrid, grid: WindowGrid, start: Vec3, out: Float32Array): void {
-  const [n0, n1, n2] = image.shape;
-  const [r0, r1, r2] = grid.roi;
-  const clamp = (v: number, n: number) => (v < 0 ? 0 : v >= n ? n - 1 : v);
-  const kIdx = new Int32Array(r2);
-  for (let c = 0; c < r2; c++) kIdx[c] = clamp(start[2] + c - grid.padBefore[2], n2) * n0 * n1;
-  let o = 0;
-  for (let a = 0; a < r0; a++) {
-    const i = clamp(start[0] + a - grid.padBefore[0], n0);
-    for (let b = 0; b < r1; b++) {
-      const base = i + clamp(start[1] + b - grid.padBefore[1], n1) * n0;
-      for (let c = 0; c < r2; c++) out[o++] = image.data[base + kIdx[c]];
-    }
-  }
 }
