@@ -7,4 +7,6 @@ module.exports = {
   testTimeout: 120000,
   // Parity and pipeline tests are CPU heavy; two workers match the 2-core machines this runs on.
   maxWorkers: 2,
+  // Prints the robustness suite's counts (test/reliability) after the run.
+  reporters: ['default', '<rootDir>/test/reliability/harness/robustnessReporter.js'],
 };

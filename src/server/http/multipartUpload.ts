@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import { ApiError } from '../errors';
@@ -12,18 +14,35 @@ export interface UploadLimits {
 }
 
 /**
- * Parses a multipart body to temp files (any file field names; the routes pick the ones they know). The temp files
- * are removed when the response ends, whether or not a route moved them.
+ * Parses a multipart body to temp files (any file field names; the routes pick the ones they know) in a folder of
+ * the request's own, removed with everything in it when the response closes, whether or not a route moved the files
+ * and however the request ended. A client that disconnects mid-body leaves multer with entries that have no `path`
+ * (and possibly a file still being written), so cleanup goes by folder, never by the entries.
  */
 export function multipartUpload(limits: UploadLimits): RequestHandler {
   fs.mkdirSync(limits.dir, { recursive: true });
-  const parse = multer({ dest: limits.dir, limits: { fileSize: limits.maxFileBytes, files: 8, fields: 64, fieldSize: 1 << 20 } }).any();
+  const storage = multer.diskStorage({
+    destination: (req, _file, cb) => cb(null, requestDirOf(req)),
+    filename: (_req, _file, cb) => cb(null, randomBytes(12).toString('hex')),
+  });
+  const parse = multer({ storage, limits: { fileSize: limits.maxFileBytes, files: 8, fields: 64, fieldSize: 1 << 20 } }).any();
   return (req, res, next) => {
-    res.on('close', () => {
-      for (const file of uploadedFiles(req)) fs.rm(file.path, { force: true }, () => undefined);
-    });
-    parse(req, res, next);
+    const dir = path.join(limits.dir, `req-${randomBytes(8).toString('hex')}`);
+    REQUEST_DIRS.set(req, dir);
+    res.on('close', () => void fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined));
+    fs.promises.mkdir(dir).then(
+      () => parse(req, res, next),
+      (e: unknown) => next(e),
+    );
   };
+}
+
+const REQUEST_DIRS = new WeakMap<Request, string>();
+
+function requestDirOf(req: Request): string {
+  const dir = REQUEST_DIRS.get(req);
+  if (dir === undefined) throw new Error('multipart upload folder missing for this request');
+  return dir;
 }
 
 function uploadedFiles(req: Request): Express.Multer.File[] {
@@ -32,7 +51,7 @@ function uploadedFiles(req: Request): Express.Multer.File[] {
 
 /** The first file part named `field`, or undefined. */
 export function fileField(req: Request, field: string): IncomingFile | undefined {
-  const file = uploadedFiles(req).find((f) => f.fieldname === field);
+  const file = uploadedFiles(req).find((f) => f.fieldname === field && typeof f.path === 'string');
   return file ? { tempPath: file.path, fileName: file.originalname } : undefined;
 }
 
