@@ -2,7 +2,10 @@ import * as fs from 'node:fs/promises';
 import type { VolumeReader } from '../server/interfaces/volumeReader';
 import type { VoxelGrid } from './gridCheck';
 
-/** Voxel grids of stored images, keyed by path and invalidated by size/mtime, so checking a label does not re-read a large CT. */
+/**
+ * Voxel grids of stored images, keyed by path and invalidated by inode/size/mtime (a replaced image is a new inode
+ * even within the same millisecond), so checking a label does not re-read a large CT.
+ */
 export class ImageGridCache {
   private readonly grids = new Map<string, { stamp: string; grid: VoxelGrid }>();
 
@@ -13,7 +16,7 @@ export class ImageGridCache {
 
   async gridOf(file: string): Promise<VoxelGrid> {
     const stat = await fs.stat(file);
-    const stamp = `${stat.size}:${stat.mtimeMs}`;
+    const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
     const hit = this.grids.get(file);
     if (hit && hit.stamp === stamp) return hit.grid;
     const { shape, affineRas } = await this.readVolume(file);

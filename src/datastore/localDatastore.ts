@@ -107,15 +107,17 @@ export class LocalDatastore implements Datastore {
     if (!isValidTag(tag)) throw new ApiError('INVALID_PARAM', `label tag ${JSON.stringify(tag)} must be 1-64 letters, digits, "_" or "-"`);
     const split = file.fileName ? splitFileName(file.fileName, LABEL_EXTENSIONS) : { stem: '', ext: '.nii.gz' };
     if (!split) throw new ApiError('NOT_AN_IMAGE', `label "${file.fileName}" has an unsupported extension; expected one of ${LABEL_EXTENSIONS.join(', ')}`);
-    const imagePath = await this.imagePath(id);
+    await this.imagePath(id); // an unknown image is refused before the upload is read
     const staged = await StagedUpload.stage(file, this.labelDir(tag), split.ext);
     try {
       const label = await staged.read(this.readVolume);
-      const mismatch = gridMismatch(await this.grids.gridOf(imagePath), label);
-      if (mismatch) throw new ApiError('GRID_MISMATCH', `label for image ${JSON.stringify(id)} does not match its image: ${mismatch}`);
       return await this.lock.run(async () => {
         await this.sync(false);
         const object = objectOf(this.model, id);
+        // The grid is checked under the lock, against the image stored now: an image replaced while this label was
+        // read has another grid (and has dropped its labels), so the label must meet that one.
+        const mismatch = gridMismatch(await this.grids.gridOf(path.join(this.root, object.image.info.name as string)), label);
+        if (mismatch) throw new ApiError('GRID_MISMATCH', `label for image ${JSON.stringify(id)} does not match its image: ${mismatch}`);
         const name = `${imageStem(this.model, id)}${split.ext}`;
         const previous = Object.hasOwn(object.labels, tag) ? object.labels[tag] : undefined;
         await staged.commit(path.join(this.labelDir(tag), name));
