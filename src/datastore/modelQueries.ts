@@ -10,6 +10,11 @@ export function objectOf(model: DatastoreModel, id: string): ImageLabelModel {
   return object;
 }
 
+/** A label tag is a key of `labels` only as an own property: `toString` or `constructor` must not find Object's. */
+export function hasLabel(object: ImageLabelModel, tag: string): boolean {
+  return Object.hasOwn(object.labels, tag);
+}
+
 export function labelOf(model: DatastoreModel, id: string, tag: string): DataModel {
   const object = objectOf(model, id);
   const label = Object.hasOwn(object.labels, tag) ? object.labels[tag] : undefined;
@@ -22,10 +27,11 @@ export function labelDir(root: string, model: DatastoreModel, tag: string): stri
 }
 
 export function statsOf(model: DatastoreModel): DatastoreStats {
-  const label_tags: Record<string, number> = {};
+  // Null prototype: a tag named `toString` or `constructor` starts at 0 like any other.
+  const label_tags: Record<string, number> = Object.create(null) as Record<string, number>;
   let completed = 0;
   for (const object of Object.values(model.objects)) {
-    if (object.labels[FINAL_TAG]) completed++;
+    if (hasLabel(object, FINAL_TAG)) completed++;
     for (const tag of Object.keys(object.labels)) label_tags[tag] = (label_tags[tag] ?? 0) + 1;
   }
   return { total: Object.keys(model.objects).length, completed, label_tags };
@@ -33,14 +39,14 @@ export function statsOf(model: DatastoreModel): DatastoreStats {
 
 export function idsWithoutLabel(model: DatastoreModel, tag: string): string[] {
   return Object.keys(model.objects)
-    .filter((id) => !model.objects[id].labels[tag])
+    .filter((id) => !hasLabel(model.objects[id], tag))
     .sort();
 }
 
 export function trainingPairsOf(root: string, model: DatastoreModel, tag: string): TrainingPair[] {
   return Object.keys(model.objects)
     .sort()
-    .filter((id) => model.objects[id].labels[tag])
+    .filter((id) => hasLabel(model.objects[id], tag))
     .map((id) => ({
       image: path.join(root, model.objects[id].image.info.name as string),
       label: path.join(labelDir(root, model, tag), model.objects[id].labels[tag].info.name as string),
