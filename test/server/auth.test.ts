@@ -34,6 +34,14 @@ describe('JWT (HS256)', () => {
     expect(verifyJwt(`${none}.${forged}.`, SECRET, now)).toBeNull();
     expect(verifyJwt('garbage', SECRET, now)).toBeNull();
   });
+
+  test('nbf: a token is not valid before it, and a non-numeric nbf is refused', () => {
+    const now = Date.UTC(2025, 0, 1);
+    const early = signJwt({ sub: 'alice', nbf: now / 1000 + 60 }, SECRET, 3600, now);
+    expect(verifyJwt(early, SECRET, now)).toBeNull();
+    expect(verifyJwt(early, SECRET, now + 60_000)).toMatchObject({ sub: 'alice' });
+    expect(verifyJwt(signJwt({ sub: 'alice', nbf: 'soon' }, SECRET, 3600, now), SECRET, now)).toBeNull();
+  });
 });
 
 describe('roles', () => {
@@ -71,6 +79,17 @@ describe('auth config and service', () => {
     expect(() => auth.authenticate(undefined)).toThrow(expect.objectContaining({ code: 'NOT_AUTHENTICATED', detail: 'Not authenticated' }));
     expect(() => auth.authenticate('bearer abc.def.ghi')).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN', detail: 'Could not validate credentials' }));
     expect(() => auth.authorize(`bearer ${token}`, 'admin')).toThrow(expect.objectContaining({ status: 403, detail: 'Role "admin" is required to perform this action' }));
+  });
+
+  test("tokens are issued and checked on the config's clock", async () => {
+    let now = Date.UTC(2025, 0, 1);
+    const file = write('clock.json', { secret: SECRET.toString(), token_lifetime_seconds: 60, users: [{ username: 'ann', password: await hashPassword('pw'), roles: ['annotator'] }] });
+    const auth = new AuthService({ ...loadAuthConfig(file, {}), now: () => now });
+    const token = await auth.issueToken('ann', 'pw');
+    now += 59_000;
+    expect(auth.authenticate(`bearer ${token}`).username).toBe('ann');
+    now += 1_000;
+    expect(() => auth.authenticate(`bearer ${token}`)).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN' }));
   });
 
   test.each([

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { isJsonObject } from '../json';
+import { isJsonObject, type JsonObject } from '../json';
+import type { LoginThrottleOptions } from './loginThrottle';
 import { parsePasswordHash } from './passwords';
 import { isRole, type AuthUser } from './roles';
 
@@ -15,6 +16,10 @@ export interface AuthConfig {
   readonly tokenLifetimeSeconds: number;
   /** Reported by `GET /auth/` as `realm`. */
   readonly realm: string;
+  /** Failed-login throttling at `POST /auth/token`; unset fields take `DEFAULT_LOGIN_THROTTLE`'s. */
+  readonly loginThrottle?: Partial<LoginThrottleOptions>;
+  /** Milliseconds since the epoch, for token times and login throttling (default `Date.now`; tests inject one). */
+  readonly now?: () => number;
 }
 
 function fail(file: string, problem: string): never {
@@ -43,8 +48,21 @@ function userOf(file: string, v: unknown, index: number): StoredUser {
   };
 }
 
+const THROTTLE_FIELDS = { max_failures_per_user: 'maxFailuresPerUser', max_failures_per_address: 'maxFailuresPerAddress', window_seconds: 'windowSeconds' } as const;
+
+function throttleOf(file: string, v: JsonObject): Partial<LoginThrottleOptions> {
+  const out: { -readonly [K in keyof LoginThrottleOptions]?: number } = {};
+  for (const [key, value] of Object.entries(v)) {
+    if (!(key in THROTTLE_FIELDS)) fail(file, `"login_throttle" has unknown field "${key}" (known: ${Object.keys(THROTTLE_FIELDS).join(', ')})`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(file, `"login_throttle.${key}" must be an integer >= 1`);
+    out[THROTTLE_FIELDS[key as keyof typeof THROTTLE_FIELDS]] = value;
+  }
+  return out;
+}
+
 /**
  * Reads the users file: `{"secret"?: str (>= 32 chars), "token_lifetime_seconds"?: int, "realm"?: str,
+ * "login_throttle"?: {"max_failures_per_user"?, "max_failures_per_address"?, "window_seconds"?},
  * "users": [{"username", "password": "scrypt$...", "email"?, "name"?, "roles": ["annotator", ...]}]}`.
  * Passwords are stored only as scrypt hashes (`hashPassword`).
  */
@@ -66,10 +84,12 @@ export function loadAuthConfig(file: string, env: NodeJS.ProcessEnv = process.en
   if (secretText !== undefined && secretText.length < 32) fail(file, 'the token secret must be at least 32 characters');
   const lifetime = raw.token_lifetime_seconds ?? 3600;
   if (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 60) fail(file, '"token_lifetime_seconds" must be an integer >= 60');
+  if (raw.login_throttle !== undefined && !isJsonObject(raw.login_throttle)) fail(file, '"login_throttle" must be an object');
   return {
     users,
     secret: secretText !== undefined ? Buffer.from(secretText, 'utf8') : randomBytes(32),
     tokenLifetimeSeconds: lifetime,
     realm: typeof raw.realm === 'string' ? raw.realm : 'wbct',
+    loginThrottle: isJsonObject(raw.login_throttle) ? throttleOf(file, raw.login_throttle) : {},
   };
 }

@@ -15,7 +15,10 @@ export function signJwt(claims: JsonObject, secret: Buffer, lifetimeSeconds: num
   return `${data}.${signature(data, secret).toString('base64url')}`;
 }
 
-/** The claims of a valid, unexpired token signed with `secret`, or null. Only HS256 is accepted (no `alg: none`). */
+/**
+ * The claims of a valid token signed with `secret`, or null. Only HS256 is accepted (no `alg: none`); `exp` is
+ * required and `nbf`, when present, must have passed (RFC 7519 4.1.5).
+ */
 export function verifyJwt(token: string, secret: Buffer, now = Date.now()): JsonObject | null {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== HEADER) return null;
@@ -29,5 +32,6 @@ export function verifyJwt(token: string, secret: Buffer, now = Date.now()): Json
     return null;
   }
   if (!isJsonObject(claims) || typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return null;
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf * 1000 > now)) return null;
   return claims;
 }

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { AuthService } from './authService';
-import type { AuthUser, Role } from './roles';
+import { satisfiesRole, type AuthUser, type Role } from './roles';
 
 const users = new WeakMap<Request, AuthUser>();
 
@@ -17,4 +17,9 @@ export function userOf(req: Request): AuthUser {
   const user = users.get(req);
   if (!user) throw new Error(`no authenticated user on ${req.method} ${req.path}: route is missing requireRole`);
   return user;
+}
+
+/** Whether the user `requireRole` admitted also holds `role` (for a right narrower than the route's own). */
+export function userHasRole(req: Request, role: Role): boolean {
+  return satisfiesRole(userOf(req).roles, role);
 }

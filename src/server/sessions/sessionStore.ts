@@ -3,13 +3,20 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { moveFileAtomic } from '../../datastore/moveFileAtomic';
 import { writeFileAtomic } from '../../util/atomicWrite';
-import { IMAGE_EXTENSIONS, fileStemForId, splitFileName } from '../../datastore/fileNames';
+import { IMAGE_EXTENSIONS, fileStemForId, isPlainFileName, splitFileName } from '../../datastore/fileNames';
+import { satisfiesRole, type AuthUser } from '../auth/roles';
 import { ApiError } from '../errors';
 import { isJsonObject, type JsonObject } from '../json';
 import type { IncomingFile } from '../interfaces/datastore';
 import type { VolumeReader } from '../interfaces/volumeReader';
 
-/** MONAI Label's `session_info`. */
+/**
+ * MONAI Label's `session_info` as clients see it. MONAI puts absolute server paths in `path` and `image`; neither
+ * client reads them (spec sections 1 rows 16-18, 7 and 9: Slicer reads only `session_id` from `PUT /session/` and
+ * whether `GET /session/{id}` succeeds; `client.py` hands the dict back unread), and the image itself is fetched
+ * with `GET /session/{id}?image=true`. So both keep their place and meaning, the session folder and the image in
+ * it, but as names relative to the server's sessions folder (`<id>`, `<id>/<file>`), not the server's disk layout.
+ */
 export interface SessionInfo {
   name: string;
   path: string;
@@ -20,26 +27,96 @@ export interface SessionInfo {
   expiry: number;
 }
 
+/** A live session as the server uses it: absolute paths, and the user who created it. */
+export interface Session {
+  /** The session id. */
+  readonly name: string;
+  /** The session folder (absolute). */
+  readonly path: string;
+  /** The session's (first) image (absolute); what infer with `?session_id=` segments. */
+  readonly image: string;
+  /** The user name of its creator; null for a session written by a server that did not record one (admin only). */
+  readonly owner: string | null;
+  readonly meta: JsonObject;
+  readonly create_ts: number;
+  readonly last_access_ts: number;
+  readonly expiry: number;
+}
+
 export interface SessionStoreOptions {
   readonly dir: string;
   readonly readVolume: VolumeReader;
   /** Seconds a session lives after its last access (MONAI's default 3600). */
   readonly defaultExpiry?: number;
+  /** Milliseconds since the epoch (default `Date.now`; tests inject one). */
+  readonly now?: () => number;
+}
+
+/** The session's `.session.json`: no absolute paths, so a moved work folder keeps its sessions. */
+interface StoredSession {
+  readonly owner: string | null;
+  /** File name of the image inside the session folder. */
+  readonly image: string;
+  readonly meta: JsonObject;
+  readonly create_ts: number;
+  readonly last_access_ts: number;
+  readonly expiry: number;
 }
 
 const INFO_FILE = '.session.json';
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-/** Short-lived uploads (`PUT /session/`): one folder per session, expired ones removed when touched or swept. */
+const isSeconds = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/**
+ * The image's file name in `folder`: a plain name with an image extension. Servers before this format stored the
+ * absolute path, which is accepted when it points into the folder. Anything else (another folder, `..`, the info
+ * file itself) is refused, so a hand-edited file cannot make `?image=true` serve an arbitrary file.
+ */
+function imageFileOf(image: string, folder: string): string | null {
+  const name = path.isAbsolute(image) && path.dirname(image) === folder ? path.basename(image) : image;
+  return isPlainFileName(name) && splitFileName(name, IMAGE_EXTENSIONS) !== null ? name : null;
+}
+
+/** A `.session.json` checked field by field; null when it is not one this server could have written. */
+function storedSessionOf(raw: unknown, folder: string): StoredSession | null {
+  if (!isJsonObject(raw)) return null;
+  const { owner, image, meta, create_ts, last_access_ts, expiry } = raw;
+  const file = typeof image === 'string' ? imageFileOf(image, folder) : null;
+  if (file === null) return null;
+  if (owner !== undefined && (typeof owner !== 'string' || owner === '')) return null;
+  if (meta !== undefined && !isJsonObject(meta)) return null;
+  if (!isSeconds(create_ts) || !isSeconds(last_access_ts) || !isSeconds(expiry) || expiry === 0) return null;
+  return { owner: owner ?? null, image: file, meta: meta ?? {}, create_ts, last_access_ts, expiry };
+}
+
+/** What `PUT/GET/DELETE /session/` answer: relative names instead of the server's paths (see `SessionInfo`). */
+export function sessionInfoOf(session: Session): SessionInfo {
+  const { name, meta, create_ts, last_access_ts, expiry } = session;
+  return { name, path: name, image: `${name}/${path.basename(session.image)}`, meta, create_ts, last_access_ts, expiry };
+}
+
+/** Whether `user` may see and use `session`: its creator, or an admin (everyone, with auth off). */
+function mayAccess(session: Session, user: AuthUser): boolean {
+  return satisfiesRole(user.roles, 'admin') || (session.owner !== null && session.owner === user.username);
+}
+
+/**
+ * Short-lived uploads (`PUT /session/`): one folder per session, expired ones removed when touched or swept. Each
+ * session belongs to the user who created it; to anyone else but an admin it does not exist (404, not 403, so that
+ * ids of other users' sessions cannot be probed).
+ */
 export class SessionStore {
   readonly defaultExpiry: number;
+  private readonly nowSeconds: () => number;
 
   constructor(private readonly options: SessionStoreOptions) {
     this.defaultExpiry = options.defaultExpiry ?? 3600;
+    const now = options.now ?? Date.now;
+    this.nowSeconds = () => Math.floor(now() / 1000);
   }
 
-  async create(files: readonly IncomingFile[], expiry: number = this.defaultExpiry): Promise<SessionInfo> {
+  async create(files: readonly IncomingFile[], expiry: number, owner: AuthUser): Promise<Session> {
     if (files.length === 0) throw new ApiError('MISSING_FILE', 'multipart file part "files" is required');
     const id = randomUUID();
     const folder = path.join(this.options.dir, id);
@@ -47,35 +124,44 @@ export class SessionStore {
     try {
       const images: string[] = [];
       for (const file of files) images.push(await this.storeImage(file, folder));
-      const ts = nowSeconds();
-      const info: SessionInfo = { name: id, path: folder, image: images[0], meta: {}, create_ts: ts, last_access_ts: ts, expiry };
-      await writeFileAtomic(path.join(folder, INFO_FILE), JSON.stringify(info));
-      return info;
+      const ts = this.nowSeconds();
+      const stored: StoredSession = { owner: owner.username, image: images[0], meta: {}, create_ts: ts, last_access_ts: ts, expiry };
+      await this.write(folder, stored);
+      return this.sessionOf(id, folder, stored);
     } catch (e) {
       await fs.rm(folder, { recursive: true, force: true });
       throw e;
     }
   }
 
-  /** The live session, optionally with its access time refreshed; expired sessions are removed and reported missing. */
-  async get(id: string, touch = false): Promise<SessionInfo> {
-    const info = await this.read(id);
-    if (!info || info.last_access_ts + info.expiry < nowSeconds()) {
-      if (info) await fs.rm(info.path, { recursive: true, force: true });
-      throw new ApiError('SESSION_NOT_FOUND', `Session (${id}) Not Found`);
+  /**
+   * The live session `user` may access, optionally with its access time refreshed; expired sessions are removed,
+   * and they, unreadable ones and other users' all answer 404.
+   */
+  async get(id: string, touch: boolean, user: AuthUser): Promise<Session> {
+    const notFound = () => new ApiError('SESSION_NOT_FOUND', `Session (${id}) Not Found`);
+    const found = await this.read(id);
+    if (!found) throw notFound();
+    if (this.expired(found.stored)) {
+      await fs.rm(found.folder, { recursive: true, force: true });
+      throw notFound();
     }
-    if (touch) {
-      info.last_access_ts = nowSeconds();
-      await writeFileAtomic(path.join(info.path, INFO_FILE), JSON.stringify(info));
-    }
-    return info;
+    const session = this.sessionOf(id, found.folder, found.stored);
+    if (!mayAccess(session, user)) throw notFound();
+    if (!touch) return session;
+    const touched: StoredSession = { ...found.stored, last_access_ts: this.nowSeconds() };
+    await this.write(found.folder, touched);
+    return this.sessionOf(id, found.folder, touched);
   }
 
-  async remove(id: string): Promise<SessionInfo> {
-    const info = await this.read(id);
-    if (!info) throw new ApiError('SESSION_NOT_FOUND', 'Session Not Found');
-    await fs.rm(info.path, { recursive: true, force: true });
-    return info;
+  async remove(id: string, user: AuthUser): Promise<Session> {
+    const notFound = () => new ApiError('SESSION_NOT_FOUND', 'Session Not Found');
+    const found = await this.read(id);
+    if (!found) throw notFound();
+    const session = this.sessionOf(id, found.folder, found.stored);
+    if (!mayAccess(session, user)) throw notFound();
+    await fs.rm(found.folder, { recursive: true, force: true });
+    return session;
   }
 
   /** Removes every expired session; returns how many. */
@@ -83,29 +169,44 @@ export class SessionStore {
     const entries = await fs.readdir(this.options.dir).catch(() => [] as string[]);
     let removed = 0;
     for (const id of entries) {
-      const info = await this.read(id);
-      if (info && info.last_access_ts + info.expiry < nowSeconds()) {
-        await fs.rm(info.path, { recursive: true, force: true });
+      const found = await this.read(id);
+      if (found && this.expired(found.stored)) {
+        await fs.rm(found.folder, { recursive: true, force: true });
         removed++;
       }
     }
     return removed;
   }
 
+  private expired(stored: StoredSession): boolean {
+    return stored.last_access_ts + stored.expiry < this.nowSeconds();
+  }
+
+  private sessionOf(id: string, folder: string, stored: StoredSession): Session {
+    const { owner, meta, create_ts, last_access_ts, expiry } = stored;
+    return { name: id, path: folder, image: path.join(folder, stored.image), owner, meta, create_ts, last_access_ts, expiry };
+  }
+
+  private write(folder: string, stored: StoredSession): Promise<void> {
+    return writeFileAtomic(path.join(folder, INFO_FILE), JSON.stringify(stored));
+  }
+
   private async storeImage(file: IncomingFile, folder: string): Promise<string> {
     const split = splitFileName(file.fileName || 'image.nii.gz', IMAGE_EXTENSIONS);
     if (!split) throw new ApiError('NOT_AN_IMAGE', `session file "${file.fileName}" has an unsupported extension; expected one of ${IMAGE_EXTENSIONS.join(', ')}`);
-    const target = path.join(folder, `${fileStemForId(split.stem)}${split.ext}`);
+    const name = `${fileStemForId(split.stem)}${split.ext}`;
+    const target = path.join(folder, name);
     await moveFileAtomic(file.tempPath, target);
     try {
       await this.options.readVolume(target);
     } catch (e) {
       throw new ApiError('NOT_AN_IMAGE', `session file "${file.fileName}" is not a readable image: ${(e as Error).message.split(target).join(file.fileName)}`);
     }
-    return target;
+    return name;
   }
 
-  private async read(id: string): Promise<SessionInfo | null> {
+  /** The session's folder and checked info; null for a malformed id, a missing or unreadable info file, or a missing image. */
+  private async read(id: string): Promise<{ folder: string; stored: StoredSession } | null> {
     if (!SESSION_ID.test(id)) return null;
     const folder = path.join(this.options.dir, id);
     let raw: unknown;
@@ -114,7 +215,9 @@ export class SessionStore {
     } catch {
       return null;
     }
-    if (!isJsonObject(raw) || typeof raw.image !== 'string' || typeof raw.create_ts !== 'number') return null;
-    return { ...(raw as unknown as SessionInfo), name: id, path: folder };
+    const stored = storedSessionOf(raw, folder);
+    if (!stored) return null;
+    const image = await fs.stat(path.join(folder, stored.image)).catch(() => null);
+    return image?.isFile() ? { folder, stored } : null;
   }
 }
