@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { ApiError } from '../server/errors';
+import { apiErrorOfLimit } from '../server/http/limitErrors';
+import { isLimitExceeded, LimitExceededError } from '../util/resourceLimits';
 import type { IncomingFile } from '../server/interfaces/datastore';
 import type { VolumeReader } from '../server/interfaces/volumeReader';
 import type { Volume, VoxelArray } from '../infer/volume';
@@ -33,6 +35,7 @@ export class StagedUpload {
     } catch (e) {
       await this.discard();
       const reason = e instanceof Error ? e.message.split(this.path).join(this.clientName) : String(e);
+      if (isLimitExceeded(e)) throw apiErrorOfLimit(LimitExceededError.rebuilt(e.limit, e.allowed, reason));
       throw new ApiError('NOT_AN_IMAGE', `"${this.clientName}" is not a readable ${this.ext} image: ${reason}`);
     }
   }

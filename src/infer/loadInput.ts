@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { readDicomSeries, type DicomSeriesInfo } from '../dicom';
-import { readImage, type ImageInfo } from './io';
+import { DEFAULT_READ_LIMITS, readImage, type ImageInfo, type ReadLimits } from './io';
 import type { Volume } from './volume';
 
 /** An input scan as the pipeline sees it: HU voxels with their RAS geometry, plus where they came from. */
@@ -16,8 +16,8 @@ export function isDicomInputPath(p: string, isDirectory: boolean): boolean {
   return isDirectory || p.toLowerCase().endsWith('.zip');
 }
 
-/** Reads a NIfTI/NRRD file, or a folder / zip holding one DICOM CT series. */
-export async function loadInput(file: string): Promise<LoadedInput> {
+/** Reads a NIfTI/NRRD file, or a folder / zip holding one DICOM CT series, within the read limits. */
+export async function loadInput(file: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<LoadedInput> {
   const stat = await fs.stat(file).catch((e: NodeJS.ErrnoException) => {
     throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`);
   });
@@ -25,6 +25,6 @@ export async function loadInput(file: string): Promise<LoadedInput> {
     const { volume, series } = await readDicomSeries(file);
     return { volume, series };
   }
-  const { volume, info } = await readImage(file);
+  const { volume, info } = await readImage(file, { voxels: 'float32', limits });
   return { volume, imageInfo: info };
 }

@@ -9,6 +9,8 @@ import { invertBundleLabels, preprocessBundle } from './transforms';
 import { ROI, SPACING_MM, SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
 import { LabelVolume, makeVolume } from './volume';
 import { collectGarbage } from '../util/collectGarbage';
+import { DEFAULT_LIMITS } from '../util/resourceLimits';
+import { checkResampleBudget } from './transforms/resampleBudget';
 
 export interface SegmentHooks {
   readonly signal?: AbortSignal;
@@ -30,10 +32,12 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   stage('load');
   if ((req.outputFormat ?? 'image') !== 'image' && !req.labelNames) throw new Error(`${req.outputFormat} output needs label names`);
   const { pre, source } = await (async () => {
-    const { volume, ...source } = await loadInput(req.inputPath);
+    const limits = req.limits ?? DEFAULT_LIMITS;
+    const { volume, ...source } = await loadInput(req.inputPath, limits);
     if (req.outputFormat && req.outputFormat !== 'image' && !source.series) {
       throw new Error(`${req.inputPath}: ${req.outputFormat} output references a DICOM series; give a DICOM folder or zip as input`);
     }
+    checkResampleBudget(req.inputPath, volume.shape, volume.affineRas, SPACING_MM[req.resolution], limits);
     signal?.throwIfAborted();
     stage('preprocess');
     // Only the preprocessed copy outlives this block, so the full-resolution float32 input can be collected.

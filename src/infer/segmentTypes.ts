@@ -1,3 +1,5 @@
+import type { ResourceLimits } from '../util/resourceLimits';
+
 /** The contract between callers (CLI, server app) and the segmentation pipeline. */
 
 export type Resolution = 'highres' | 'lowres';
@@ -28,6 +30,8 @@ export interface SegmentRequest {
   readonly overlap?: number;
   /** Windows per model call, default 1 (the bundle's). */
   readonly swBatchSize?: number;
+  /** Read and resampling limits checked before the expensive steps (default DEFAULT_LIMITS). */
+  readonly limits?: ResourceLimits;
 }
 
 export interface SegmentLatencies {

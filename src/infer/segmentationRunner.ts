@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { LimitExceededError } from '../util/resourceLimits';
 import { workerScript } from '../util/workerScript';
 import { SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
 import type { WorkerReply, WorkerRequest } from './segmentationWorker';
@@ -79,7 +80,9 @@ export class SegmentationRunner {
     }
     this.current = undefined;
     if (msg.type === 'done') job.resolve(msg.result);
-    else job.reject(msg.cancelled ? new SegmentationCancelled(msg.message) : Object.assign(new Error(msg.message), { code: msg.code }));
+    else if (msg.cancelled) job.reject(new SegmentationCancelled(msg.message));
+    else if (msg.limit) job.reject(LimitExceededError.rebuilt(msg.limit.name, msg.limit.allowed, msg.message));
+    else job.reject(Object.assign(new Error(msg.message), { code: msg.code }));
   }
 
   private failCurrent(e: Error): void {

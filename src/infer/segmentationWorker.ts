@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
 import { ModelPool } from './modelPool';
 import { segmentFile } from './segmentFile';
+import { isLimitExceeded, type ResourceLimits } from '../util/resourceLimits';
 
 export type WorkerRequest =
   | { readonly type: 'segment'; readonly id: number; readonly request: SegmentRequest }
@@ -11,7 +12,15 @@ export type WorkerRequest =
 export type WorkerReply =
   | { readonly type: 'progress'; readonly id: number; readonly progress: SegmentProgress }
   | { readonly type: 'done'; readonly id: number; readonly result: SegmentResult }
-  | { readonly type: 'failed'; readonly id: number; readonly message: string; readonly code?: string; readonly cancelled: boolean };
+  | {
+      readonly type: 'failed';
+      readonly id: number;
+      readonly message: string;
+      readonly code?: string;
+      readonly cancelled: boolean;
+      /** Set when a resource limit refused the input (the runner rebuilds the LimitExceededError). */
+      readonly limit?: { readonly name: keyof ResourceLimits; readonly allowed: number };
+    };
 
 const port = parentPort;
 if (!port) throw new Error('segmentationWorker must run as a worker thread');
@@ -35,7 +44,8 @@ async function run(id: number, request: SegmentRequest): Promise<void> {
     port!.postMessage({ type: 'done', id, result } satisfies WorkerReply);
   } catch (e) {
     const err = e as Error & { code?: string };
-    port!.postMessage({ type: 'failed', id, message: err.message, code: err.code, cancelled: abort.signal.aborted } satisfies WorkerReply);
+    const limit = isLimitExceeded(e) ? { name: e.limit, allowed: e.allowed } : undefined;
+    port!.postMessage({ type: 'failed', id, message: err.message, code: err.code, cancelled: abort.signal.aborted, limit } satisfies WorkerReply);
   } finally {
     running.delete(id);
   }

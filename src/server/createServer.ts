@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import express, { type Express } from 'express';
 import type { AuthConfig } from './auth/authConfig';
@@ -19,7 +17,10 @@ import { modelRoutes } from './routes/modelRoutes';
 import { scoringRoutes } from './routes/scoringRoutes';
 import { sessionRoutes } from './routes/sessionRoutes';
 import { trainRoutes } from './routes/trainRoutes';
+import { openScratchDir } from './scratchDir';
 import type { ServerContext } from './serverContext';
+import { DEFAULT_LIMITS, type ResourceLimits } from '../util/resourceLimits';
+import { ClientRequestCounter } from './tasks/clientRequestCounter';
 import { ServerLog } from './serverLog';
 import { SessionStore } from './sessions/sessionStore';
 import { InferQueue } from './tasks/inferQueue';
@@ -29,12 +30,13 @@ export interface ServerOptions {
   /** Reads images and labels (format by extension); used to vet uploads sent with infer and sessions. */
   readonly readVolume: VolumeReader;
   readonly log?: ServerLog;
-  /** Scratch folder for uploads and infer results (default: a fresh folder under the OS temp dir, removed on shutdown). */
+  /**
+   * Scratch folder for uploads and infer results, emptied of a previous run's leftovers at start (default: a fresh
+   * folder under the OS temp dir, removed on shutdown; those of servers that died are removed at start-up).
+   */
   readonly workDir?: string;
-  /** Largest accepted uploaded file (default 4 GiB). */
-  readonly maxUploadBytes?: number;
-  /** Infer requests allowed to wait behind the running one (default 4); more answer 429. */
-  readonly maxQueuedInfers?: number;
+  /** Resource limits over DEFAULT_LIMITS (upload bytes, queue length, per-client requests, image sizes). */
+  readonly limits?: Partial<ResourceLimits>;
   /** Sessions folder and default expiry, or false to switch sessions off (406). Default: `<workDir>/sessions`. */
   readonly sessions?: false | { readonly dir: string; readonly defaultExpiry?: number };
   /** Users and token secret (`loadAuthConfig`); absent or null = auth off, everyone is admin. */
@@ -50,22 +52,25 @@ export type WbctServer = Express & {
 
 /** Builds the MONAI Label REST server for `app`. The protocol layer knows only the App/task interfaces. */
 export function createServer(app: App, options: ServerOptions): WbctServer {
-  const ownWorkDir = options.workDir === undefined;
-  const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wbct-server-'));
-  fs.mkdirSync(workDir, { recursive: true });
+  const scratch = openScratchDir({ workDir: options.workDir });
+  const workDir = scratch.path;
   const log = options.log ?? new ServerLog();
+  if (scratch.removed.length > 0) log.info('removed what earlier runs left in scratch folders', { paths: [...scratch.removed] });
   const sessions =
     options.sessions === false ? null : new SessionStore({ dir: options.sessions?.dir ?? path.join(workDir, 'sessions'), readVolume: options.readVolume, defaultExpiry: options.sessions?.defaultExpiry });
+  const limits: ResourceLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const context: ServerContext = {
     app,
     log,
     auth: new AuthService(options.auth ?? null),
-    inferQueue: new InferQueue({ maxWaiting: options.maxQueuedInfers ?? 4 }),
+    inferQueue: new InferQueue({ maxWaiting: limits.maxQueuedInfers }),
+    clientRequests: new ClientRequestCounter(limits.maxRequestsPerClient),
     trainRunner: new TaskRunner({ kind: 'Train', log }),
     batchInferRunner: new TaskRunner({ kind: 'Batch Infer', log }),
     scoringRunner: new TaskRunner({ kind: 'Scoring', log }),
     sessions,
-    uploads: { dir: path.join(workDir, 'uploads'), maxFileBytes: options.maxUploadBytes ?? 4 * 1024 ** 3 },
+    uploads: { dir: path.join(workDir, 'uploads'), maxFileBytes: limits.maxUploadBytes },
+    limits,
     workDir,
     readVolume: options.readVolume,
   };
@@ -89,7 +94,7 @@ export function createServer(app: App, options: ServerOptions): WbctServer {
       clearInterval(sweep);
       await Promise.all([context.inferQueue.close(), context.trainRunner.close(), context.batchInferRunner.close(), context.scoringRunner.close()]);
       await app.close();
-      if (ownWorkDir) await fs.promises.rm(workDir, { recursive: true, force: true });
+      await scratch.release();
     })());
   return Object.assign(server, { context, shutdown });
 }

@@ -21,13 +21,20 @@ export const ERROR_CATALOGUE = {
   NOT_AN_IMAGE: { status: 415, description: 'An uploaded file is not a readable image in a supported format.' },
   GRID_MISMATCH: { status: 422, description: "A label's voxel grid (shape, spacing, origin, direction) differs from its image's." },
   UPLOAD_TOO_LARGE: { status: 413, description: 'An uploaded file or body exceeds the configured size limit.' },
+  IMAGE_TOO_LARGE: { status: 413, description: "An image's data or declared voxel count exceeds a configured limit (decompressed bytes, input voxels)." },
+  LIMIT_EXCEEDED: { status: 422, description: "An image's geometry asks for more than a configured limit allows (physical extent, resampled voxels, upsampling)." },
+  NOT_MULTIPART: { status: 415, description: 'The endpoint takes multipart/form-data (JSON params in the `params` field), not this content type.' },
+  TOO_MANY_REQUESTS: { status: 429, description: 'This client already has the allowed number of requests queued or running.' },
   NOT_AUTHENTICATED: { status: 401, description: 'Auth is on and the request carries no bearer token.' },
   INVALID_TOKEN: { status: 401, description: 'The bearer token is malformed, badly signed or expired.' },
   BAD_CREDENTIALS: { status: 401, description: 'Unknown user name or wrong password at /auth/token.' },
   FORBIDDEN_ROLE: { status: 403, description: "The user's roles do not include the one the endpoint needs." },
   TASK_RUNNING: { status: 429, description: 'A task of that kind is already running (train, batch infer, scoring).' },
   QUEUE_FULL: { status: 429, description: 'The inference queue is full; the client should retry later.' },
+  LOGIN_THROTTLED: { status: 429, description: 'Too many failed logins for the user name or from the address; `Retry-After` says when to try again.' },
   SHUTTING_DOWN: { status: 503, description: 'The server is stopping and takes no new work.' },
+  STORAGE_FULL: { status: 507, description: 'The server has no space left to store the request (disk or quota full); nothing was stored.' },
+  STORAGE_UNAVAILABLE: { status: 503, description: "The server's storage refused the operation (I/O error, read-only, too many open files); nothing was stored." },
   INFER_FAILED: { status: 500, description: 'The model run itself failed (not the input).' },
   INTERNAL: { status: 500, description: 'An unexpected server error; the log has the cause.' },
 } as const satisfies Record<string, { status: number; description: string }>;
@@ -53,3 +60,4 @@ export class ApiError extends Error {
 export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError;
 }
+

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { isLimitExceeded } from '../util/resourceLimits';
 import { ApiError, isApiError } from './errors';
+import { apiErrorOfLimit } from './http/limitErrors';
+import { storageErrorOf } from './http/storageErrors';
 import type { JsonObject } from './json';
 import { ORIGINAL_TAG } from './interfaces/datastore';
 import type { InferResult } from './interfaces/tasks';
@@ -17,6 +20,8 @@ export interface InferInput {
   readonly imagePath: string;
   readonly params: JsonObject;
   readonly signal: AbortSignal;
+  /** Whether the requester may store labels (role `annotator`, as for `PUT /datastore/label`); `save_label` is refused with 403 before the model runs otherwise. */
+  readonly mayWriteLabels: boolean;
 }
 
 export interface InferOutput {
@@ -46,23 +51,32 @@ function isAbort(e: unknown): boolean {
  * result as label tag `label_tag` (default `original`) with info `{model, params}`.
  */
 export async function runInference(ctx: ServerContext, input: InferInput): Promise<InferOutput> {
+  const savesLabel = input.params.save_label === true && input.imageId !== undefined;
+  if (savesLabel && !input.mayWriteLabels) {
+    throw new ApiError('FORBIDDEN_ROLE', `Role "annotator" is required to save a label (params save_label: true, label_tag "${labelTagOf(input.params)}"); run without save_label`);
+  }
   const task = ctx.app.infers.get(input.model);
   if (!task) throw new ApiError('MODEL_NOT_FOUND', `Model "${input.model}" Not Found; available: ${[...ctx.app.infers.keys()].join(', ')}`);
   const fileName = `tmp${randomBytes(8).toString('hex')}${resultExtension(input.params)}`;
   const outputPath = path.join(ctx.workDir, fileName);
   const params: JsonObject = { ...input.params, model: input.model, image: input.imageId ?? input.imagePath };
+  const limits = ctx.limits;
+  await task.admit?.({ imagePath: input.imagePath, params, limits, imageName: input.imageId ?? 'the uploaded image' });
   let result: InferResult;
   try {
-    result = await ctx.inferQueue.run((signal) => task.run({ imagePath: input.imagePath, outputPath, params, signal }), input.signal);
+    result = await ctx.inferQueue.run((signal) => task.run({ imagePath: input.imagePath, outputPath, params, signal, limits }), input.signal);
   } catch (e) {
     await fs.rm(outputPath, { force: true });
     if (isApiError(e) || isAbort(e) || input.signal.aborted) throw e;
+    if (isLimitExceeded(e)) throw apiErrorOfLimit(e);
+    const storage = storageErrorOf(e);
+    if (storage) throw storage;
     ctx.log.error('infer failed', { model: input.model, image: input.imageId ?? input.imagePath, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     throw new ApiError('INFER_FAILED', `Failed to execute infer: ${e instanceof Error ? e.message : String(e)}`);
   }
   const output: InferOutput = { labelPath: result.labelPath, fileName, params: result.params, cleanup: () => fs.rm(result.labelPath, { force: true }) };
   try {
-    if (input.params.save_label === true && input.imageId !== undefined) await saveOriginal(ctx, input, output);
+    if (savesLabel) await saveOriginal(ctx, input, output);
   } catch (e) {
     await output.cleanup();
     throw e;
@@ -70,8 +84,12 @@ export async function runInference(ctx: ServerContext, input: InferInput): Promi
   return output;
 }
 
+function labelTagOf(params: JsonObject): string {
+  return typeof params.label_tag === 'string' && params.label_tag !== '' ? params.label_tag : ORIGINAL_TAG;
+}
+
 async function saveOriginal(ctx: ServerContext, input: InferInput, output: InferOutput): Promise<void> {
-  const tag = typeof input.params.label_tag === 'string' && input.params.label_tag !== '' ? input.params.label_tag : ORIGINAL_TAG;
+  const tag = labelTagOf(input.params);
   const copy = path.join(ctx.workDir, `copy-${output.fileName}`);
   await fs.copyFile(output.labelPath, copy);
   try {

@@ -6,6 +6,8 @@ import type { ServerLog } from './serverLog';
 import type { InferQueue } from './tasks/inferQueue';
 import type { TaskRunner } from './tasks/taskRunner';
 import type { UploadLimits } from './http/multipartUpload';
+import type { ResourceLimits } from '../util/resourceLimits';
+import type { ClientRequestCounter } from './tasks/clientRequestCounter';
 
 /** What every route factory receives: the app plus the server's own machinery. */
 export interface ServerContext {
@@ -19,6 +21,10 @@ export interface ServerContext {
   /** null when sessions are switched off (406). */
   readonly sessions: SessionStore | null;
   readonly uploads: UploadLimits;
+  /** Every resource limit (the ones above included), for checks before expensive steps. */
+  readonly limits: ResourceLimits;
+  /** Infer requests queued or running per client, capped at `limits.maxRequestsPerClient`. */
+  readonly clientRequests: ClientRequestCounter;
   /** Scratch folder for infer inputs and results. */
   readonly workDir: string;
   /** Checks that an image uploaded with an infer request is readable before it is queued. */

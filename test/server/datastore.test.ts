@@ -175,7 +175,7 @@ describe('datastore endpoints', () => {
 
 describe('upload size limit', () => {
   test('a file over maxUploadBytes answers 413 and leaves nothing behind', async () => {
-    const t = await startTestServer({ segmenter: new GridCopySegmenter(), server: { maxUploadBytes: 200 } });
+    const t = await startTestServer({ segmenter: new GridCopySegmenter(), server: { limits: { maxUploadBytes: 200 } } });
     try {
       const big = await t.imageFile('big.nii', testImage([16, 16, 16]));
       const res = await request(t.server).put('/datastore/?image=big').field('params', '{}').attach('file', big).expect(413);

@@ -193,7 +193,7 @@ describe('protocol: infer queue', () => {
   let running: RunningServer;
   beforeEach(async () => {
     seg = new GridCopySegmenter();
-    t = await startTestServer({ segmenter: seg, server: { maxQueuedInfers: 1 } });
+    t = await startTestServer({ segmenter: seg, server: { limits: { maxQueuedInfers: 1 } } });
     running = await serve(t.server, { port: 0, handleSignals: false });
     await withUploadedImage(t);
   });

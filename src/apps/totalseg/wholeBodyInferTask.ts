@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiError } from '../../server/errors';
-import type { InferRequest, InferResult, InferTask, InferTaskInfo } from '../../server/interfaces/tasks';
+import type { InferAdmission, InferRequest, InferResult, InferTask, InferTaskInfo } from '../../server/interfaces/tasks';
+import { readImageHeader } from '../../infer/io';
+import { SPACING_MM } from '../../infer/segmentTypes';
+import { checkResampleBudget } from '../../infer/transforms/resampleBudget';
+import { isLimitExceeded, LimitExceededError } from '../../util/resourceLimits';
 import { wholeBodyLabels } from './bundleLabels';
 import { wholeBodyRunParams } from './inferParams';
 import type { Segmenter } from './segmenter';
@@ -41,6 +45,23 @@ export class WholeBodyInferTask implements InferTask {
     return fs.existsSync(file) ? file : null;
   }
 
+  async admit(request: InferAdmission): Promise<void> {
+    const params = wholeBodyRunParams(request.params);
+    const named = (e: unknown): never => {
+      if (!(e instanceof Error)) throw e;
+      const message = e.message.split(request.imagePath).join(request.imageName);
+      throw isLimitExceeded(e) ? LimitExceededError.rebuilt(e.limit, e.allowed, message) : new ApiError('NOT_AN_IMAGE', message);
+    };
+    // Folders and zips of DICOM have no single header; their limits are checked when the worker reads the series.
+    if ((await fs.promises.stat(request.imagePath)).isDirectory() || request.imagePath.toLowerCase().endsWith('.zip')) return;
+    const header = await readImageHeader(request.imagePath, request.limits).catch(named);
+    try {
+      checkResampleBudget(request.imagePath, header.shape, header.affineRas, SPACING_MM[params.resolution], request.limits);
+    } catch (e) {
+      named(e);
+    }
+  }
+
   async run(request: InferRequest): Promise<InferResult> {
     const params = wholeBodyRunParams(request.params);
     const modelPath = currentModelFile(this.options.modelFiles, params.resolution);
@@ -48,7 +69,7 @@ export class WholeBodyInferTask implements InferTask {
       throw new ApiError('MODEL_FILE_MISSING', `${params.resolution} weights ${path.basename(modelPath)} are not in ${path.dirname(modelPath)}; run "wbct models pull" or place the file there`);
     }
     const result = await this.options.segmenter.segment(
-      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize },
+      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize, limits: request.limits },
       undefined,
       request.signal,
     );

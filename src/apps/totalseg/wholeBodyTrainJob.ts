@@ -1,13 +1,14 @@
-import { Resolution, SPACING_MM } from '../../infer/segmentTypes';
+import { SPACING_MM } from '../../infer/segmentTypes';
 import { ApiError } from '../../server/errors';
 import type { TaskContext } from '../../server/interfaces/tasks';
 import type { JsonObject, JsonValue } from '../../server/json';
 import { plannedTfBackend } from '../../train-bridge/plannedBackend';
-import { TRAIN_SCOPES, TrainScope } from '../../train-bridge/trainScope';
+import { TRAIN_SCOPES } from '../../train-bridge/trainScope';
 import { startTrainWorker } from '../../train-bridge/trainWorkerClient';
 import type { TrainJob } from '../../train-bridge/trainJob';
 import type { TrainProgress } from '../../train-bridge/trainLoop';
 import type { ModelVersions } from './modelVersions';
+import { wholeBodyTrainParams } from './trainParams';
 import { WHOLE_BODY_DESCRIPTION } from './wholeBodyInferTask';
 import type { WholeBodyTrainJob } from './wholeBodyTrainer';
 
@@ -33,13 +34,6 @@ export const WHOLE_BODY_TRAIN_CONFIG: JsonObject = {
   lr: 1e-4,
 };
 
-function numberParam(req: JsonObject, key: string, fallback: number, ok: (v: number) => boolean): number {
-  const v = req[key] ?? fallback;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !ok(n)) throw new ApiError('INVALID_PARAM', `${key} must be a valid number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 /** The trainer's /info line: which TensorFlow.js package will train and the scope `auto` picks with it. */
 export function wholeBodyTrainDescription(): string {
   const planned = plannedTfBackend();
@@ -53,12 +47,7 @@ export function wholeBodyTrainDescription(): string {
  */
 export function wholeBodyTrainJob(versions: ModelVersions, stats: TrainStatsHolder, overrides: TrainJobOverrides = {}): WholeBodyTrainJob {
   return async (request: JsonObject, context: TaskContext): Promise<JsonValue | undefined> => {
-    const resolution: Resolution = request.highres === false || request.highres === 'false' ? 'lowres' : 'highres';
-    const maxEpochs = numberParam(request, 'max_epochs', 50, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
-    const valSplit = numberParam(request, 'val_split', 0.2, (n) => n >= 0 && n < 1);
-    const lr = numberParam(request, 'lr', 1e-4, (n) => n > 0 && n < 1);
-    const scope = request.scope === undefined || request.scope === 'auto' ? undefined : (request.scope as TrainScope);
-    if (scope !== undefined && !TRAIN_SCOPES.includes(scope)) throw new ApiError('INVALID_PARAM', `scope must be auto or one of ${TRAIN_SCOPES.join(', ')}`);
+    const { resolution, maxEpochs, valSplit, lr, scope } = wholeBodyTrainParams(request);
 
     const pairs = await context.datastore.trainingPairs('final');
     if (pairs.length === 0) throw new ApiError('BAD_REQUEST', 'no image has a final label yet: submit at least one label before training');

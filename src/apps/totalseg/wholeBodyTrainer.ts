@@ -1,5 +1,6 @@
 import type { TaskContext, TrainTask, TrainTaskInfo } from '../../server/interfaces/tasks';
 import type { JsonObject, JsonValue } from '../../server/json';
+import { wholeBodyTrainParams } from './trainParams';
 import { WHOLE_BODY_DESCRIPTION, WHOLE_BODY_VERSION } from './wholeBodyInferTask';
 
 /**
@@ -32,9 +33,17 @@ export class WholeBodyTrainer implements TrainTask {
     return this.options.stats?.() ?? {};
   }
 
+  check(request: JsonObject): void {
+    wholeBodyTrainParams(this.withDefaults(request));
+  }
+
   run(request: JsonObject, context: TaskContext): Promise<JsonValue | undefined> {
+    return this.options.job(this.withDefaults(request), context);
+  }
+
+  private withDefaults(request: JsonObject): JsonObject {
     const defaults = Object.fromEntries(Object.entries(this.config()).map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? null) : v]));
-    return this.options.job({ ...defaults, ...request }, context);
+    return { ...defaults, ...request };
   }
 
   private config(): JsonObject {

@@ -15,9 +15,10 @@ import { makeProgressBar } from '../progressBar';
 import { UsageError } from '../usageError';
 import { defaultModelsDir } from './models';
 import { dicomWebServeOptions, studiesFromArgs } from './serveStudies';
+import { LIMIT_OPTIONS, limitsFromArgs } from './limitOptions';
 
 export const serveUsage =
-  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--auth users.json] [--no-pull]   MONAI Label server';
+  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--auth users.json] [--no-pull] [limits: --max-upload-mb N --max-decompressed-mb N --max-input-voxels N --max-extent-mm N --max-resampled-voxels N --max-upsampling N --max-queued-infers N --max-requests-per-client N]   MONAI Label server';
 
 /** The folder `npm start` serves when no --studies is given: created on first start. */
 export function defaultStudiesDir(): string {
@@ -36,13 +37,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
       auth: { type: 'string' },
       'no-pull': { type: 'boolean', default: false },
       ...dicomWebServeOptions,
+      ...LIMIT_OPTIONS,
     },
   });
+  const limits = limitsFromArgs(values);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
-  const readVolume = async (file: string) => (await readImage(file, { voxels: 'stored' })).volume;
+  const readVolume = async (file: string) => (await readImage(file, { voxels: 'stored', limits })).volume;
   const { studies, where } = await studiesFromArgs({ ...values, studies: values.studies ?? defaultStudiesDir() }, readVolume);
   const modelsDir = path.resolve(values.models ?? defaultModelsDir());
 
@@ -69,7 +72,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     readVolume,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
   });
-  const server = createServer(app, { readVolume, auth: values.auth ? loadAuthConfig(values.auth) : null });
+  const server = createServer(app, { readVolume, auth: values.auth ? loadAuthConfig(values.auth) : null, limits });
   const running = await serve(server, { host: values.host, port });
   process.stderr.write(`wbct serving ${where} at ${running.url} (models in ${modelsDir})\n`);
   await new Promise<void>((resolve) => running.http.once('close', () => resolve()));

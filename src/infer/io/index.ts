@@ -1,5 +1,7 @@
 /** Image file I/O: NIfTI-1 and NRRD volumes in and out, geometry exact, gzip off the main thread. */
-export { readImage } from './readImage';
+export { readImage, type ReadImageOptions } from './readImage';
+export { readImageHeader, type ImageHeader } from './readImageHeader';
+export { DEFAULT_READ_LIMITS, type ReadLimits } from './readLimits';
 export { writeImage, type WriteImageOptions } from './writeImage';
 export type { ImageFormat, ImageInfo, LoadedImage, NiftiGeometry, VoxelMode } from './loadedImage';
 export { formatOfPath, SUPPORTED_EXTENSIONS } from './imageFormat';

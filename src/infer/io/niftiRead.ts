@@ -1,25 +1,57 @@
 import * as fs from 'node:fs/promises';
-import { makeVolume, voxelCount, type Vec3, type Vec4, type VoxelArray } from '../volume';
-import { gunzipBytes, isGzip } from './gzip';
+import { makeVolume, voxelCount, type Mat4, type Vec3, type Vec4, type VoxelArray } from '../volume';
+import { gunzipBytes, gunzipPrefix, isGzip } from './gzip';
 import type { LoadedImage, NiftiGeometry, VoxelMode } from './loadedImage';
 import { affineOfNiftiHeader } from './niftiAffine';
 import { dtypeOfNiftiCode, NIFTI1_DATA_OFFSET, NIFTI1_HEADER_BYTES, parseNifti1Header, type Nifti1Header } from './niftiHeader';
-import { bytesPerVoxel, voxelsFromBytes } from './voxelTypes';
+import { checkDeclaredSize, checkTrailingBytes, DEFAULT_READ_LIMITS, TRAILING_BYTES_ALLOWED, type ReadLimits } from './readLimits';
+import { bytesPerVoxel, voxelsFromBytes, type VoxelDType } from './voxelTypes';
 
-/** Reads a single-file NIfTI-1 volume (.nii or .nii.gz, either byte order). */
-export async function readNifti(file: string, mode: VoxelMode = 'float32'): Promise<LoadedImage<VoxelArray>> {
-  const raw = await fs.readFile(file);
-  return decodeNifti(isGzip(raw) ? await gunzipBytes(raw, file) : raw, file, mode);
+/** Where a NIfTI-1 file's voxels are and how many bytes they take, from its header alone. */
+export interface NiftiLayout {
+  readonly header: Nifti1Header;
+  readonly shape: Vec3;
+  readonly dtype: VoxelDType;
+  readonly affineRas: Mat4;
+  readonly offset: number;
+  /** vox_offset + voxel bytes: the bytes a complete (inflated) file holds. */
+  readonly needed: number;
 }
 
-export function decodeNifti(bytes: Uint8Array, file: string, mode: VoxelMode): LoadedImage<VoxelArray> {
-  const h = parseNifti1Header(bytes, file);
-  const shape = spatialShape(h, file);
-  const dtype = dtypeOfNiftiCode(h.datatype, file);
-  const affineRas = affineOfNiftiHeader(h, file);
-  const offset = h.voxOffset >= NIFTI1_HEADER_BYTES ? Math.floor(h.voxOffset) : NIFTI1_DATA_OFFSET;
+export function niftiLayout(headerBytes: Uint8Array, file: string, limits: ReadLimits): NiftiLayout {
+  const header = parseNifti1Header(headerBytes, file);
+  const shape = spatialShape(header, file);
+  const dtype = dtypeOfNiftiCode(header.datatype, file);
+  const affineRas = affineOfNiftiHeader(header, file);
+  if (!Number.isFinite(header.voxOffset) || header.voxOffset > 2 ** 31) throw new Error(`${file}: invalid NIfTI vox_offset ${header.voxOffset}`);
+  const offset = header.voxOffset >= NIFTI1_HEADER_BYTES ? Math.floor(header.voxOffset) : NIFTI1_DATA_OFFSET;
+  const dataBytes = voxelCount(shape) * bytesPerVoxel(dtype);
+  checkDeclaredSize(file, shape, dataBytes, offset + dataBytes, limits);
+  return { header, shape, dtype, affineRas, offset, needed: offset + dataBytes };
+}
+
+/** The inflated bytes of a NIfTI file: its header first, so that a bomb or an oversized volume is never inflated. */
+async function niftiBytes(file: string, limits: ReadLimits): Promise<{ bytes: Uint8Array; layout: NiftiLayout }> {
+  const raw = await fs.readFile(file);
+  if (!isGzip(raw)) {
+    const layout = niftiLayout(raw, file, limits);
+    checkTrailingBytes(file, raw.length, layout.needed);
+    return { bytes: raw, layout };
+  }
+  const layout = niftiLayout(gunzipPrefix(raw, file), file, limits);
+  const bytes = await gunzipBytes(raw, file, layout.needed + TRAILING_BYTES_ALLOWED);
+  return { bytes, layout };
+}
+
+/** Reads a single-file NIfTI-1 volume (.nii or .nii.gz, either byte order), within `limits`. */
+export async function readNifti(file: string, mode: VoxelMode = 'float32', limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<LoadedImage<VoxelArray>> {
+  const { bytes, layout } = await niftiBytes(file, limits);
+  return decodeNifti(bytes, layout, file, mode);
+}
+
+function decodeNifti(bytes: Uint8Array, layout: NiftiLayout, file: string, mode: VoxelMode): LoadedImage<VoxelArray> {
+  const { header: h, shape, dtype, affineRas, offset, needed } = layout;
   const n = voxelCount(shape);
-  const needed = offset + n * bytesPerVoxel(dtype);
   if (bytes.length < needed) {
     throw new Error(`${file}: truncated NIfTI: ${shape.join('x')} ${dtype} voxels need ${needed} bytes, the file has ${bytes.length}`);
   }

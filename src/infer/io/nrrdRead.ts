@@ -3,19 +3,23 @@ import { makeVolume, voxelCount, type Mat4, type Vec4, type VoxelArray } from '.
 import { gunzipBytes } from './gzip';
 import type { LoadedImage, VoxelMode } from './loadedImage';
 import { parseNrrdHeader, type NrrdHeader } from './nrrdHeader';
+import { checkDeclaredSize, checkTrailingBytes, DEFAULT_READ_LIMITS, TRAILING_BYTES_ALLOWED, type ReadLimits } from './readLimits';
 import { bytesPerVoxel, voxelsFromBytes } from './voxelTypes';
 
-/** Reads a 3D NRRD with attached raw or gzip data; the affine is converted to RAS whatever the file's space. */
-export async function readNrrd(file: string, mode: VoxelMode = 'float32'): Promise<LoadedImage<VoxelArray>> {
+/** Reads a 3D NRRD with attached raw or gzip data, within `limits`; the affine is converted to RAS whatever the file's space. */
+export async function readNrrd(file: string, mode: VoxelMode = 'float32', limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<LoadedImage<VoxelArray>> {
   const bytes = await fs.readFile(file);
   const h = parseNrrdHeader(bytes, file);
   const n = voxelCount(h.sizes);
   const size = n * bytesPerVoxel(h.type);
-  const payload = h.gzip ? await gunzipBytes(bytes.subarray(h.dataStart), file) : bytes.subarray(h.dataStart);
+  const skip = Math.max(h.byteSkip, 0);
+  checkDeclaredSize(file, h.sizes, size, skip + size, limits);
+  const payload = h.gzip ? await gunzipBytes(bytes.subarray(h.dataStart), file, skip + size + TRAILING_BYTES_ALLOWED) : bytes.subarray(h.dataStart);
   const start = h.byteSkip === -1 ? payload.length - size : h.byteSkip;
   if (start < 0 || payload.length < start + size) {
     throw new Error(`${file}: truncated NRRD: ${h.sizes.join('x')} ${h.type} voxels need ${size} bytes of data, found ${Math.max(0, payload.length - Math.max(start, 0))}`);
   }
+  if (h.byteSkip !== -1) checkTrailingBytes(file, payload.length, start + size);
   const stored = voxelsFromBytes(payload, start, n, h.type, h.littleEndian);
   const data = mode === 'float32' && !(stored instanceof Float32Array) ? Float32Array.from(stored) : stored;
   return { volume: makeVolume(data, h.sizes, affineRasOfNrrd(h)), info: { path: file, format: 'nrrd', storedDType: h.type } };

@@ -1,7 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
+import { isLimitExceeded } from '../../util/resourceLimits';
 import { ApiError, type ErrorCode } from '../errors';
+import { apiErrorOfLimit } from './limitErrors';
 import type { ServerLog } from '../serverLog';
+import { storageErrorOf } from './storageErrors';
 
 /** Multer's size limits are 413; its other codes (count, field-name and nesting limits) are plain 400s. */
 const MULTER_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -38,7 +41,7 @@ export function errorMiddleware(log: ServerLog): ErrorRequestHandler {
       log.info('request cancelled: client disconnected', { method: req.method, path: req.path, reason: err instanceof Error ? err.message : String(err) });
       return;
     }
-    const apiError = err instanceof ApiError ? err : clientErrorOf(err);
+    const apiError = err instanceof ApiError ? err : isLimitExceeded(err) ? apiErrorOfLimit(err) : (clientErrorOf(err) ?? storageErrorOf(err));
     const error = apiError ?? new ApiError('INTERNAL', 'Internal server error');
     if (!apiError || error.status >= 500) {
       log.error('request failed', { method: req.method, path: req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });

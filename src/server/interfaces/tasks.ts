@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '../json';
+import type { ResourceLimits } from '../../util/resourceLimits';
 import type { Datastore } from './datastore';
 
 export type InferType = 'segmentation' | 'deepgrow' | 'deepedit' | 'scribbles' | 'detection' | 'classification' | 'annotation' | 'others';
@@ -22,7 +23,15 @@ export interface InferRequest {
   /** The request params merged over the task's config defaults, plus `model` and `image`. */
   readonly params: JsonObject;
   readonly signal: AbortSignal;
+  /** The server's resource limits; the task enforces the ones its pipeline reads and resamples against. */
+  readonly limits: ResourceLimits;
 }
+
+/** What `InferTask.admit` sees: the request before it is queued. */
+export type InferAdmission = Pick<InferRequest, 'imagePath' | 'params' | 'limits'> & {
+  /** How to name the image in an error (never the server's path). */
+  readonly imageName: string;
+};
 
 export interface InferResult {
   /** The written label file (normally `request.outputPath`). */
@@ -35,6 +44,11 @@ export interface InferResult {
 export interface InferTask {
   info(): InferTaskInfo;
   run(request: InferRequest): Promise<InferResult>;
+  /**
+   * Refuses cheaply (bad params, an image whose header exceeds the limits for this model's recipe) before the
+   * request takes a place in the queue; throws an ApiError or a LimitExceededError.
+   */
+  admit?(request: InferAdmission): Promise<void>;
   /** The weights file served by `GET /model/{name}`, or null when none is on disk. */
   modelPath(): string | null;
 }
@@ -58,6 +72,8 @@ export interface TrainTask {
   /** `/info/`'s `train_stats[name]`: `{}` before any run; Slicer reads `epoch`, `total_epochs`, `total_time`, `best_metric`. */
   stats(): JsonObject;
   run(request: JsonObject, context: TaskContext): Promise<JsonValue | undefined>;
+  /** Throws an ApiError (422) for a request `run` would refuse, before the task is accepted. */
+  check?(request: JsonObject): void;
 }
 
 export interface DescribedInfo {

@@ -21,7 +21,7 @@ async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'un
     const started = Date.now();
     try {
       const imagePath = await datastore.imagePath(id);
-      const output = await runInference(ctx, { model, imageId: id, imagePath, params: { ...params, save_label: true, label_tag: params.label_tag ?? ORIGINAL_TAG }, signal: job.signal });
+      const output = await runInference(ctx, { mayWriteLabels: true, model, imageId: id, imagePath, params: { ...params, save_label: true, label_tag: params.label_tag ?? ORIGINAL_TAG }, signal: job.signal });
       await output.cleanup();
       done++;
       job.log(`${i + 1}/${ids.length} ${id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

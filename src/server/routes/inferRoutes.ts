@@ -1,8 +1,8 @@
 import contentDisposition from 'content-disposition';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { IMAGE_EXTENSIONS, splitFileName } from '../../datastore/fileNames';
 import { StagedUpload } from '../../datastore/stagedUpload';
-import { requireRole } from '../auth/requireRole';
+import { requireRole, userHasRole, userOf } from '../auth/requireRole';
 import { ApiError } from '../errors';
 import { sendAttachment } from '../http/fileDownload';
 import { sendMultipartAnswer } from '../http/multipartAnswer';
@@ -26,7 +26,7 @@ async function imageSource(ctx: ServerContext, req: Request): Promise<ImageSourc
   const none = async () => undefined;
   if (sessionId) {
     if (!ctx.sessions) throw new ApiError('SESSIONS_DISABLED', 'Session Feature is Not Enabled');
-    return { imagePath: (await ctx.sessions.get(sessionId, true)).image, release: none };
+    return { imagePath: (await ctx.sessions.get(sessionId, true, userOf(req))).image, release: none };
   }
   if (file) {
     const split = splitFileName(file.fileName || 'image.nii.gz', IMAGE_EXTENSIONS);
@@ -70,10 +70,34 @@ function answerFor(ctx: ServerContext, kind: OutputKind, source: ImageSource): A
   };
 }
 
+/**
+ * MONAI Label reads infer params only from the multipart `params` field; a JSON (or any other) body would be
+ * ignored and a default run happen instead of the one asked for. A request without a body is a default run.
+ */
+const refuseNonMultipart: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (hasBody && !req.is('multipart/form-data')) {
+    next(new ApiError('NOT_MULTIPART', `POST /infer takes multipart/form-data with the JSON params in the "params" field, not ${req.headers['content-type'] ?? 'a body without a content type'}`));
+    return;
+  }
+  next();
+};
+
+/** Counts the request against its client's `maxRequestsPerClient` from its first byte (the upload too) to its end. */
+function oneSlotPerRequest(ctx: ServerContext): RequestHandler {
+  return (req, res, next) => {
+    const user = userOf(req);
+    const client = ctx.auth.enabled ? `user "${user.username}"` : `client ${req.socket.remoteAddress ?? 'unknown'}`;
+    const release = ctx.clientRequests.acquire(client);
+    res.on('close', release);
+    next();
+  };
+}
+
 /** `POST /infer/{model}`: queued model run, answered as multipart `params` + label file (spec section 4), or per `output`. */
 export function inferRoutes(ctx: ServerContext): Router {
   const router = Router();
-  router.post('/infer/:model', requireRole(ctx.auth, 'user'), multipartUpload(ctx.uploads), async (req, res) => {
+  router.post('/infer/:model', requireRole(ctx.auth, 'user'), oneSlotPerRequest(ctx), refuseNonMultipart, multipartUpload(ctx.uploads), async (req, res) => {
     const kind = queryEnum(req, 'output', OUTPUTS, 'all');
     const params = paramsField(req);
     // A client that hangs up cancels its request, queued or running.
@@ -84,7 +108,7 @@ export function inferRoutes(ctx: ServerContext): Router {
     const source = await imageSource(ctx, req);
     try {
       const answer = answerFor(ctx, kind, source);
-      const output = await runInference(ctx, { model: req.params.model as string, imageId: source.imageId, imagePath: source.imagePath, params, signal: abort.signal });
+      const output = await runInference(ctx, { model: req.params.model as string, imageId: source.imageId, imagePath: source.imagePath, params, signal: abort.signal, mayWriteLabels: userHasRole(req, 'annotator') });
       try {
         await answer(res, output);
       } finally {

@@ -13,6 +13,7 @@ function submitTrain(ctx: ServerContext, model: string, params: JsonObject, enqu
   const trainer = ctx.app.trainers.get(model);
   if (!trainer) throw new ApiError('MODEL_NOT_FOUND', `Trainer "${model}" Not Found; available: ${[...ctx.app.trainers.keys()].join(', ') || 'none'}`);
   const request: JsonObject = { model, ...params };
+  trainer.check?.(request);
   return ctx.trainRunner.submit(request, (job) => trainer.run(request, { signal: job.signal, log: job.log, datastore: ctx.app.datastore }), enqueue);
 }
 
@@ -33,7 +34,9 @@ export function trainRoutes(ctx: ServerContext): Router {
     const answer: Record<string, { result: JsonValue; detail: string | null }> = {};
     for (const model of ctx.app.trainers.keys()) {
       try {
-        const params = isJsonObject(body[model]) ? (body[model] as JsonObject) : {};
+        const given = body[model];
+        if (given !== undefined && given !== null && !isJsonObject(given)) throw new ApiError('INVALID_JSON', `params for ${model} must be a JSON object, got ${JSON.stringify(given)}`);
+        const params = isJsonObject(given) ? given : {};
         const task = submitTrain(ctx, model, params, true);
         answer[model] = { result: (runSync ? await ctx.trainRunner.waitFor(task.id) : task) as unknown as JsonValue, detail: null };
       } catch (e) {

@@ -6,6 +6,9 @@ import type { Segmenter } from '../../../src/apps/totalseg/segmenter';
 import { createServer, type ServerOptions, type WbctServer } from '../../../src/server/createServer';
 import { ServerLog } from '../../../src/server/serverLog';
 import { readVolumeFile, testImage, writeVolumeFile } from './imageFiles';
+import { readImage } from '../../../src/infer/io';
+import type { VolumeReader } from '../../../src/server/interfaces/volumeReader';
+import { DEFAULT_LIMITS, type ResourceLimits } from '../../../src/util/resourceLimits';
 
 export interface TestServer {
   readonly server: WbctServer;
@@ -24,6 +27,8 @@ export interface TestServerOptions {
   readonly server?: Partial<ServerOptions>;
   /** Reuse a studies folder (restart tests). */
   readonly studiesDir?: string;
+  /** Resource limits for the server and its image reader alike, as `wbct serve` wires them. */
+  readonly limits?: Partial<ResourceLimits>;
 }
 
 /** A totalseg app plus server on temp folders; `close()` shuts it down and removes the folders it made. */
@@ -34,8 +39,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   fs.mkdirSync(modelsDir, { recursive: true });
   const modelFiles = options.modelFiles ?? { highres: path.join(modelsDir, 'model.pt'), lowres: path.join(modelsDir, 'model_lowres.pt') };
   if (!options.modelFiles) for (const f of Object.values(modelFiles)) fs.writeFileSync(f, 'weights placeholder for protocol tests');
-  const app = await createTotalSegApp({ studiesDir, modelFiles, segmenter: options.segmenter, readVolume: readVolumeFile, trainer: options.trainer });
-  const server = createServer(app, { readVolume: readVolumeFile, log: new ServerLog({ sink: null }), workDir: path.join(root, 'work'), ...options.server });
+  const limits: ResourceLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const readVolume: VolumeReader = options.limits ? async (file) => (await readImage(file, { voxels: 'stored', limits })).volume : readVolumeFile;
+  const app = await createTotalSegApp({ studiesDir, modelFiles, segmenter: options.segmenter, readVolume, trainer: options.trainer });
+  const server = createServer(app, { readVolume, log: new ServerLog({ sink: null }), workDir: path.join(root, 'work'), limits, ...options.server });
   const scratch = path.join(root, 'scratch');
   fs.mkdirSync(scratch, { recursive: true });
   return {
