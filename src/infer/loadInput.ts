@@ -22,7 +22,7 @@ export async function loadInput(file: string, limits: ReadLimits = DEFAULT_READ_
     throw new Error(`${file}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`);
   });
   if (isDicomInputPath(file, stat.isDirectory())) {
-    const { volume, series } = await readDicomSeries(file);
+    const { volume, series } = await readDicomSeries(file, {}, limits);
     return { volume, series };
   }
   const { volume, info } = await readImage(file, { voxels: 'float32', limits });

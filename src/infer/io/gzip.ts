@@ -34,6 +34,8 @@ export async function gunzipBytes(bytes: Uint8Array, file: string, maxBytes: num
  */
 export function gunzipPrefix(bytes: Uint8Array, file: string, prefixBytes = 4096): Buffer {
   try {
+    // A file no longer than the prefix is inflated whole, so that a truncated or corrupt stream is reported as such.
+    if (bytes.length <= prefixBytes) return zlib.gunzipSync(bytes);
     return zlib.gunzipSync(bytes.subarray(0, prefixBytes), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch (e) {
     throw new Error(`${file}: gzip data is truncated or corrupt (${(e as Error).message})`);
