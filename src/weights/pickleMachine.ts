@@ -25,10 +25,15 @@ export interface PickleOptions {
 }
 
 export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
+  return unpickleAt(bytes, 0, opts).value;
+}
+
+/** Reads one pickle starting at byte `start` (torch's legacy format is several pickles back to back). */
+export function unpickleAt(bytes: Uint8Array, start: number, opts: PickleOptions): { value: unknown; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
-  let pos = 0;
+  let pos = start;
 
   const need = (n: number) => {
     if (pos + n > bytes.length) throw new PickleError(`pickle truncated at byte ${pos} (needs ${n} more)`);
@@ -72,9 +77,12 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
     return memo.get(k);
   };
   const allowedGlobal = (mod: unknown, name: unknown): PickleGlobal => {
-    const qualname = `${String(mod)} ${String(name)}`;
+    // Never String() an arbitrary stack value: a nested list 100,000 deep would overflow the call stack.
+    if (typeof mod !== 'string' || typeof name !== 'string') throw new PickleError(`STACK_GLOBAL on a non-string module or name at byte ${pos - 1}`);
+    const qualname = `${mod} ${name}`;
     const g = opts.globals.get(qualname);
-    if (!g) throw new PickleError(`pickle references a forbidden global "${qualname}"; only a plain PyTorch state_dict is accepted`);
+    const shown = qualname.length > 120 ? `${qualname.slice(0, 120)}...` : qualname;
+    if (!g) throw new PickleError(`pickle references a forbidden global "${shown}"; only a plain PyTorch state_dict is accepted`);
     return g;
   };
   const setItems = (target: unknown, kv: unknown[]) => {
@@ -126,7 +134,13 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
       case 0x86: { const b = pop(); stack.push([pop(), b]); break; } // TUPLE2
       case 0x87: { const c = pop(); const b = pop(); stack.push([pop(), b, c]); break; } // TUPLE3
       case 0x61: { const v = pop(); const l = top(); if (!Array.isArray(l)) throw new PickleError('APPEND on a non-list'); l.push(v); break; }
-      case 0x65: { const items = popMark(); const l = top(); if (!Array.isArray(l)) throw new PickleError('APPENDS on a non-list'); l.push(...items); break; }
+      case 0x65: { // APPENDS (a loop: spreading 200,000 items into push() overflows the call stack)
+        const items = popMark();
+        const l = top();
+        if (!Array.isArray(l)) throw new PickleError('APPENDS on a non-list');
+        for (const v of items) l.push(v);
+        break;
+      }
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
       case 0x4e: stack.push(null); break; // NONE
@@ -135,15 +149,14 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
       case 0x4b: stack.push(u8()); break; // BININT1
       case 0x4d: stack.push(u16()); break; // BININT2
       case 0x4a: stack.push(i32()); break; // BININT
-      case 0x8a: { // LONG1
+      case 0x8a: { // LONG1: a number when exact, else a bigint (the legacy format's magic number is 80 bits)
         const n = u8();
         need(n);
         let v = 0n;
         for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[pos + i]);
         if (n > 0 && bytes[pos + n - 1] & 0x80) v -= 1n << BigInt(8 * n);
         pos += n;
-        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw new PickleError('integer too large');
-        stack.push(Number(v));
+        stack.push(v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER) ? v : Number(v));
         break;
       }
       case 0x47: need(8); stack.push(view.getFloat64(pos, false)); pos += 8; break; // BINFLOAT (big-endian)
@@ -157,7 +170,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
       case 0x2e: { // STOP
         const result = pop();
         if (stack.length) throw new PickleError('pickle ended with items left on the stack');
-        return result;
+        return { value: result, end: pos };
       }
       default:
         throw new PickleError(`unsupported pickle opcode 0x${op.toString(16)} at byte ${pos - 1}`);
