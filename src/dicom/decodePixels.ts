@@ -17,15 +17,10 @@ const NATIVE_LITTLE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.
 const NATIVE_BIG = '1.2.840.10008.1.2.2';
 
 /**
- * Stored values -> rescaled Float32 (HU for CT). Only native transfer syntaxes: compressed files get an error that
- * says how to convert them. Stored values are masked/sign-extended to BitsStored, as the standard defines them.
+ * Throws what decoding would throw (compressed syntax, unsupported format, too few pixel bytes) without decoding:
+ * a series is checked slice by slice before its volume is allocated.
  */
-export function decodeSlicePixels(
-  source: string,
-  byteArray: Uint8Array,
-  element: dicomParser.Element,
-  f: PixelFormat,
-): Float32Array {
+export function checkSlicePixels(source: string, byteArray: Uint8Array, element: dicomParser.Element, f: PixelFormat): void {
   const bigEndian = f.transferSyntax === NATIVE_BIG;
   if (element.encapsulatedPixelData || (!bigEndian && !NATIVE_LITTLE.has(f.transferSyntax))) {
     throw new Error(
@@ -38,9 +33,30 @@ export function decodeSlicePixels(
   if (f.bitsStored < 1 || f.bitsStored > f.bitsAllocated) throw new Error(`${source}: BitsStored ${f.bitsStored} is invalid`);
   const n = f.rows * f.columns;
   const bytesPer = f.bitsAllocated / 8;
-  if (element.length < n * bytesPer) {
-    throw new Error(`${source}: PixelData has ${element.length} bytes, ${f.rows}x${f.columns} at ${f.bitsAllocated} bits needs ${n * bytesPer}`);
+  // The element's length is what the file claims; the bytes actually present after its offset can be fewer.
+  const present = Math.min(element.length, byteArray.length - element.dataOffset);
+  if (present < n * bytesPer) {
+    throw new Error(`${source}: PixelData has ${Math.max(0, present)} bytes, ${f.rows}x${f.columns} at ${f.bitsAllocated} bits needs ${n * bytesPer}`);
   }
+  if (!Number.isFinite(f.slope) || !Number.isFinite(f.intercept)) {
+    throw new Error(`${source}: RescaleSlope ${f.slope} / RescaleIntercept ${f.intercept} (0028,1053 / 0028,1052) are not finite numbers`);
+  }
+}
+
+/**
+ * Stored values -> rescaled Float32 (HU for CT). Only native transfer syntaxes: compressed files get an error that
+ * says how to convert them. Stored values are masked/sign-extended to BitsStored, as the standard defines them.
+ */
+export function decodeSlicePixels(
+  source: string,
+  byteArray: Uint8Array,
+  element: dicomParser.Element,
+  f: PixelFormat,
+): Float32Array {
+  checkSlicePixels(source, byteArray, element, f);
+  const bigEndian = f.transferSyntax === NATIVE_BIG;
+  const n = f.rows * f.columns;
+  const bytesPer = f.bitsAllocated / 8;
   const view = new DataView(byteArray.buffer, byteArray.byteOffset + element.dataOffset, n * bytesPer);
   const shift = 32 - f.bitsStored;
   const signed = f.pixelRepresentation === 1;

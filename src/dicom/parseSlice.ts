@@ -1,8 +1,9 @@
 import * as zlib from 'node:zlib';
 import * as dicomParser from 'dicom-parser';
 import type { Vec3 } from '../infer/volume';
+import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../util/resourceLimits';
 import type { DicomSeriesFields } from './seriesInfo';
-import { decodeSlicePixels, type PixelFormat } from './decodePixels';
+import { checkSlicePixels, decodeSlicePixels, type PixelFormat } from './decodePixels';
 
 /** The header of one single-frame image file, with a lazy pixel decoder (HU after rescale). */
 export interface ParsedSlice extends DicomSeriesFields {
@@ -14,16 +15,47 @@ export interface ParsedSlice extends DicomSeriesFields {
   readonly numberOfFrames: number;
   /** ImageType values, upper case (e.g. ORIGINAL, PRIMARY, AXIAL or LOCALIZER). */
   readonly imageType: readonly string[];
+  /** Bytes of the inflated copy of a deflated dataset, held until the pixels are decoded (0 for other files). */
+  readonly inflatedBytes: number;
+  /** Throws what `pixels()` would throw for this file's pixel data, without decoding it. */
+  checkPixels(): void;
   /** Stored values times RescaleSlope plus RescaleIntercept, row by row (column index fastest). */
   pixels(): Float32Array;
 }
 
-function inflateAfter(bytes: Uint8Array, position: number): Uint8Array {
-  const inflated = zlib.inflateRawSync(bytes.subarray(position));
-  const out = new Uint8Array(position + inflated.length);
-  out.set(bytes.subarray(0, position));
-  out.set(inflated, position);
-  return out;
+export interface ParseSliceOptions {
+  /** Most bytes a deflated dataset may inflate to (default DEFAULT_LIMITS.maxDecompressedBytes). */
+  readonly maxInflatedBytes?: number;
+}
+
+function inflaterWithin(source: string, maxBytes: number): (bytes: Uint8Array, position: number) => Uint8Array {
+  return (bytes, position) => {
+    let inflated: Buffer;
+    try {
+      inflated = zlib.inflateRawSync(bytes.subarray(position), { maxOutputLength: Math.max(1, Math.min(maxBytes, 2 ** 32)) });
+    } catch (e) {
+      if (e instanceof RangeError || (e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new LimitExceededError('maxDecompressedBytes', maxBytes, `${source}: a deflated DICOM dataset inflating to more than ${maxBytes} bytes`);
+      }
+      throw new Error(`deflated dataset is corrupt (${(e as Error).message})`);
+    }
+    const out = new Uint8Array(position + inflated.length);
+    out.set(bytes.subarray(0, position));
+    out.set(inflated, position);
+    return out;
+  };
+}
+
+/** dicom-parser throws Errors, plain strings, and `{ exception, dataSet }` objects from inside a dataset. */
+function parserMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  if (typeof e === 'object' && e !== null && 'exception' in e) return parserMessage(e.exception);
+  return String(e);
+}
+
+function parserCause(e: unknown): unknown {
+  return typeof e === 'object' && e !== null && !(e instanceof Error) && 'exception' in e ? e.exception : e;
 }
 
 function numbers(ds: dicomParser.DataSet, tag: string, count: number): number[] | undefined {
@@ -46,13 +78,14 @@ export function isPart10(bytes: Uint8Array): boolean {
  * Parses one DICOM file. Returns undefined for objects that are not a positioned image (SEG, RTSTRUCT, SR, DICOMDIR,
  * images without ImagePositionPatient); throws, naming the file, when a Part 10 file is corrupt.
  */
-export function parseSlice(source: string, bytes: Uint8Array): ParsedSlice | undefined {
+export function parseSlice(source: string, bytes: Uint8Array, options: ParseSliceOptions = {}): ParsedSlice | undefined {
   let ds: dicomParser.DataSet;
   try {
-    ds = dicomParser.parseDicom(bytes, { inflater: inflateAfter });
+    ds = dicomParser.parseDicom(bytes, { inflater: inflaterWithin(source, options.maxInflatedBytes ?? DEFAULT_LIMITS.maxDecompressedBytes) });
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`${source}: unreadable DICOM file (${msg})`);
+    const cause = parserCause(e);
+    if (isLimitExceeded(cause)) throw cause;
+    throw new Error(`${source}: unreadable DICOM file (${parserMessage(e)})`);
   }
   const str = (tag: string) => (ds.string(tag) ?? '').trim();
   const ipp = numbers(ds, 'x00200032', 3);
@@ -104,7 +137,9 @@ export function parseSlice(source: string, bytes: Uint8Array): ParsedSlice | und
     sliceThickness: ds.floatString('x00180050'),
     numberOfFrames: ds.intString('x00280008') ?? 1,
     imageType: Array.from({ length: ds.numStringValues('x00080008') ?? 0 }, (_, i) => (ds.string('x00080008', i) ?? '').toUpperCase()),
+    inflatedBytes: ds.byteArray === bytes ? 0 : ds.byteArray.length,
     // After inflation (deflated syntax) ds.byteArray is the inflated copy, which pixelElement's offset refers to.
+    checkPixels: () => checkSlicePixels(source, ds.byteArray, pixelElement, format),
     pixels: () => decodeSlicePixels(source, ds.byteArray, pixelElement, format),
   };
 }

@@ -1,5 +1,6 @@
 import { flipRasLps, makeVolume, type Volume } from '../infer/volume';
-import { loadDicomSources } from './dicomSources';
+import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../util/resourceLimits';
+import { loadDicomSources, type DicomReadLimits } from './dicomSources';
 import { isPart10, parseSlice, type ParsedSlice } from './parseSlice';
 import { sortAndCheckGeometry } from './seriesGeometry';
 import type { DicomSeriesInfo } from './seriesInfo';
@@ -25,13 +26,32 @@ export interface DicomSeriesSummary {
   readonly sliceCount: number;
 }
 
-async function parseAll(pathOrZip: string): Promise<Map<string, ParsedSlice[]>> {
+/** Rows x Columns x frames of one file, or of a series of them: what decoding it would allocate. */
+function checkVoxels(what: string, voxels: number, limits: DicomReadLimits): void {
+  if (voxels > limits.maxInputVoxels) throw new LimitExceededError('maxInputVoxels', limits.maxInputVoxels, `${what} (${voxels} voxels)`);
+}
+
+async function parseAll(pathOrZip: string, limits: DicomReadLimits): Promise<Map<string, ParsedSlice[]>> {
   const bySeries = new Map<string, ParsedSlice[]>();
-  for (const src of await loadDicomSources(pathOrZip)) {
+  const sources = await loadDicomSources(pathOrZip, limits);
+  // A deflated dataset is held inflated until its pixels are decoded; it shares the byte budget with the sources.
+  let held = sources.reduce((sum, src) => sum + src.bytes.length, 0);
+  for (const src of sources) {
     if (!isPart10(src.bytes)) continue; // README, DS_Store, raw non-Part-10 files: not ours to judge
-    const slice = parseSlice(src.name, src.bytes);
+    const left = Math.max(1, limits.maxDecompressedBytes - held);
+    let slice: ParsedSlice | undefined;
+    try {
+      slice = parseSlice(src.name, src.bytes, { maxInflatedBytes: left });
+    } catch (e) {
+      // parseSlice knows only what is left of the budget; the refusal names the configured limit.
+      if (!isLimitExceeded(e)) throw e;
+      throw new LimitExceededError('maxDecompressedBytes', limits.maxDecompressedBytes, `${src.name}: a deflated DICOM dataset inflating past the ${left} bytes the series' ${held} bytes of files leave`);
+    }
     if (!slice) continue; // DICOMDIR, SEG, RTSTRUCT, SR, ...: not a positioned image
+    held += slice.inflatedBytes;
     if (slice.imageType.includes('LOCALIZER')) continue; // scout views sometimes share the CT's series
+    const frames = Number.isFinite(slice.numberOfFrames) && slice.numberOfFrames > 1 ? slice.numberOfFrames : 1;
+    checkVoxels(`${src.name}: a ${slice.columns} x ${slice.rows} image of ${frames} frame(s)`, slice.rows * slice.columns * frames, limits);
     if (slice.numberOfFrames > 1) throw new Error(`${src.name}: multi-frame images (${slice.numberOfFrames} frames) are not supported; export the series as single-frame slices`);
     const group = bySeries.get(slice.seriesInstanceUid) ?? [];
     group.push(slice);
@@ -47,8 +67,8 @@ function summarize(group: readonly ParsedSlice[]): DicomSeriesSummary {
 }
 
 /** The image series in a folder or zip, without decoding pixels. */
-export async function listDicomSeries(pathOrZip: string): Promise<DicomSeriesSummary[]> {
-  return [...(await parseAll(pathOrZip)).values()].map(summarize);
+export async function listDicomSeries(pathOrZip: string, limits: DicomReadLimits = DEFAULT_LIMITS): Promise<DicomSeriesSummary[]> {
+  return [...(await parseAll(pathOrZip, limits)).values()].map(summarize);
 }
 
 function pickSeries(pathOrZip: string, bySeries: Map<string, ParsedSlice[]>, uid: string | undefined): ParsedSlice[] {
@@ -65,15 +85,23 @@ function pickSeries(pathOrZip: string, bySeries: Map<string, ParsedSlice[]>, uid
 /**
  * Reads a CT (or any single-frame, positioned greyscale) series from a folder or .zip: sorts the slices along the
  * slice normal, checks the grid, applies RescaleSlope/Intercept, and returns the volume with its exact affine plus the
- * per-slice references a DICOM SEG or RTSTRUCT needs.
+ * per-slice references a DICOM SEG or RTSTRUCT needs. Within `limits` (default DEFAULT_LIMITS): a `LimitExceededError`
+ * before any pixel is decoded when the files inflate past `maxDecompressedBytes` or the series declares more than
+ * `maxInputVoxels` voxels.
  */
-export async function readDicomSeries(pathOrZip: string, opts: ReadDicomSeriesOptions = {}): Promise<DicomSeriesVolume> {
-  const group = pickSeries(pathOrZip, await parseAll(pathOrZip), opts.seriesInstanceUid);
+export async function readDicomSeries(pathOrZip: string, opts: ReadDicomSeriesOptions = {}, limits: DicomReadLimits = DEFAULT_LIMITS): Promise<DicomSeriesVolume> {
+  const group = pickSeries(pathOrZip, await parseAll(pathOrZip, limits), opts.seriesInstanceUid);
+  checkVoxels(
+    `${pathOrZip}: a series of ${group.length} slices of ${group[0].columns} x ${group[0].rows}`,
+    group.reduce((sum, s) => sum + s.rows * s.columns, 0),
+    limits,
+  );
   const geo = sortAndCheckGeometry(group, opts.allowIrregular ?? false);
   const ref = geo.slices[0];
   for (const s of geo.slices) {
     if (s.frameOfReferenceUid !== ref.frameOfReferenceUid) throw new Error(`${s.source}: FrameOfReferenceUID differs from ${ref.source} in the same series`);
   }
+  for (const s of geo.slices) s.checkPixels(); // a truncated or compressed slice is refused before the volume is allocated
   const sliceSize = ref.rows * ref.columns;
   const data = new Float32Array(sliceSize * geo.slices.length);
   geo.slices.forEach((s, k) => data.set(s.pixels(), k * sliceSize));

@@ -69,7 +69,7 @@ export class LimitExceededError extends Error {
     readonly allowed: number,
     what: string,
   ) {
-    super(`${what} exceeds the server's limit ${limit} = ${shown(limit, allowed)} (wbct serve ${LIMIT_FLAGS[limit].flag})`);
+    super(`${what} exceeds the limit ${limit} = ${shown(limit, allowed)} (wbct serve ${LIMIT_FLAGS[limit].flag})`);
     this.name = 'LimitExceededError';
   }
 

@@ -31,11 +31,11 @@ export async function gunzipBytes(bytes: Uint8Array, file: string, maxBytes: num
 /**
  * The first bytes of a gzip stream's output, for reading a header before deciding whether to inflate the rest:
  * at most `prefixBytes` of input are inflated (deflate expands at most about 1032:1, so this is bounded too).
+ * `complete`: `bytes` is the whole file, so a stream that ends early is reported as truncated.
  */
-export function gunzipPrefix(bytes: Uint8Array, file: string, prefixBytes = 4096): Buffer {
+export function gunzipPrefix(bytes: Uint8Array, file: string, complete: boolean, prefixBytes = 4096): Buffer {
   try {
-    // A file no longer than the prefix is inflated whole, so that a truncated or corrupt stream is reported as such.
-    if (bytes.length <= prefixBytes) return zlib.gunzipSync(bytes);
+    if (complete && bytes.length <= prefixBytes) return zlib.gunzipSync(bytes);
     return zlib.gunzipSync(bytes.subarray(0, prefixBytes), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch (e) {
     throw new Error(`${file}: gzip data is truncated or corrupt (${(e as Error).message})`);

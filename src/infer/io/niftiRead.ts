@@ -38,7 +38,7 @@ async function niftiBytes(file: string, limits: ReadLimits): Promise<{ bytes: Ui
     checkTrailingBytes(file, raw.length, layout.needed);
     return { bytes: raw, layout };
   }
-  const layout = niftiLayout(gunzipPrefix(raw, file), file, limits);
+  const layout = niftiLayout(gunzipPrefix(raw, file, true), file, limits);
   const bytes = await gunzipBytes(raw, file, layout.needed + TRAILING_BYTES_ALLOWED);
   return { bytes, layout };
 }

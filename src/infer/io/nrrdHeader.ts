@@ -51,7 +51,7 @@ export function parseNrrdHeader(bytes: Uint8Array, file: string): NrrdHeader {
   };
   if (get('data file') !== undefined || get('datafile') !== undefined) throw new Error(`${file}: detached NRRD data ("data file") is not supported; save with the data attached`);
   const dimension = Number(need('dimension'));
-  if (dimension !== 3) throw new Error(`${file}: ${dimension}D NRRD; a 3D volume is required`);
+  if (dimension !== 3) throw new Error(`${file}: ${Number.isInteger(dimension) ? `${dimension}D NRRD` : `NRRD dimension "${get('dimension')}"`}; a 3D volume is required`);
   const sizes = parseNumbers(need('sizes'), 3, 'sizes', file) as unknown as Vec3;
   if (!sizes.every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`${file}: invalid NRRD sizes "${get('sizes')}"`);
   const typeName = need('type').toLowerCase();
@@ -61,13 +61,25 @@ export function parseNrrdHeader(bytes: Uint8Array, file: string): NrrdHeader {
   if (!['raw', 'gzip', 'gz'].includes(encoding)) throw new Error(`${file}: unsupported NRRD encoding "${encoding}" (raw and gzip are supported)`);
   if (Number(get('line skip') ?? get('lineskip') ?? 0) !== 0) throw new Error(`${file}: NRRD "line skip" is not supported`);
   const byteSkip = Number(get('byte skip') ?? get('byteskip') ?? 0);
-  if (!Number.isInteger(byteSkip) || byteSkip < -1 || (byteSkip === -1 && encoding !== 'raw')) throw new Error(`${file}: invalid NRRD byte skip "${byteSkip}"`);
+  if (!Number.isInteger(byteSkip) || byteSkip < -1 || (byteSkip === -1 && encoding !== 'raw')) throw new Error(`${file}: invalid NRRD byte skip "${get('byte skip') ?? get('byteskip')}"`);
   const { space, directions, origin } = parseGeometry(get, file);
   for (let i = 0; i < 3; i++) {
     const len = Math.hypot(...directions[i]);
     if (!(len > 0) || !Number.isFinite(len)) throw new Error(`${file}: invalid NRRD spacing along axis ${i} (${len}); spacing must be a positive number`);
   }
-  return { type, sizes, littleEndian: (get('endian') ?? 'little').toLowerCase() !== 'big', gzip: encoding !== 'raw', space, directions, origin, byteSkip, dataStart };
+  const [a, b, c] = directions;
+  const volume = Math.abs(a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]));
+  if (!(volume > 1e-6 * Math.hypot(...a) * Math.hypot(...b) * Math.hypot(...c))) throw new Error(`${file}: NRRD space directions are coplanar (a degenerate voxel grid)`);
+  return { type, sizes, littleEndian: endianOf(get('endian'), type, file), gzip: encoding !== 'raw', space, directions, origin, byteSkip, dataStart };
+}
+
+/** The NRRD format requires `endian` for multi-byte types (teem and ITK, so Slicer, refuse a file without it). */
+function endianOf(value: string | undefined, type: VoxelDType, file: string): boolean {
+  const v = value?.toLowerCase();
+  if (v === 'little') return true;
+  if (v === 'big') return false;
+  if (v === undefined && (type === 'int8' || type === 'uint8')) return true;
+  throw new Error(`${file}: NRRD endian ${v === undefined ? 'is missing' : `"${value}" is not little or big`}; it is required for ${type} data`);
 }
 
 function splitHeader(bytes: Uint8Array, file: string): { fields: Map<string, string>; dataStart: number } {

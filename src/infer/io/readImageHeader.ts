@@ -36,7 +36,7 @@ export async function readImageHeader(file: string, limits: ReadLimits = DEFAULT
   const { format } = formatOfPath(file) ?? (await sniffFormat(file));
   if (format === 'nifti') {
     const prefix = await readPrefix(file, NIFTI_PREFIX);
-    const { shape, affineRas } = niftiLayout(isGzip(prefix) ? gunzipPrefix(prefix, file, NIFTI_PREFIX) : prefix, file, limits);
+    const { shape, affineRas } = niftiLayout(isGzip(prefix) ? gunzipPrefix(prefix, file, prefix.length < NIFTI_PREFIX, NIFTI_PREFIX) : prefix, file, limits);
     return { format, shape, affineRas };
   }
   const h = parseNrrdHeader(await readPrefix(file, NRRD_HEADER_MAX), file);

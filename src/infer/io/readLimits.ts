@@ -17,7 +17,7 @@ export function checkDeclaredSize(file: string, shape: Vec3, dataBytes: number, 
   const voxels = shape[0] * shape[1] * shape[2];
   if (voxels > limits.maxInputVoxels) throw new LimitExceededError('maxInputVoxels', limits.maxInputVoxels, `${file}: a ${shape.join(' x ')} volume (${voxels} voxels)`);
   if (totalBytes > limits.maxDecompressedBytes) {
-    throw new LimitExceededError('maxDecompressedBytes', limits.maxDecompressedBytes, `${file}: ${dataBytes} bytes of voxel data`);
+    throw new LimitExceededError('maxDecompressedBytes', limits.maxDecompressedBytes, `${file}: ${totalBytes} bytes (${dataBytes} of voxel data after a ${totalBytes - dataBytes}-byte offset)`);
   }
 }
 

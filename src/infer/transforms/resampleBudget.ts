@@ -14,10 +14,10 @@ export type ResampleLimits = Pick<ResourceLimits, 'maxExtentMm' | 'maxResampledV
 export function checkResampleBudget(file: string, shape: Vec3, affineRas: Mat4, spacingMm: number, limits: ResampleLimits): Vec3 {
   const spacing = columnNorms3(mat3(affineRas));
   for (let a = 0; a < 3; a++) {
-    const extent = shape[a]! * spacing[a]!;
-    if (!(Number.isFinite(extent) && spacing[a]! > 0)) throw new Error(`${file}: invalid voxel spacing ${spacing[a]} along axis ${a}`);
+    const extent = shape[a] * spacing[a];
+    if (!(Number.isFinite(extent) && spacing[a] > 0)) throw new Error(`${file}: invalid voxel spacing ${spacing[a]} along axis ${a}`);
     if (extent > limits.maxExtentMm) {
-      throw new LimitExceededError('maxExtentMm', limits.maxExtentMm, `${file}: extent ${extent.toFixed(1)} mm along axis ${a} (${shape[a]} voxels of ${spacing[a]!.toPrecision(4)} mm)`);
+      throw new LimitExceededError('maxExtentMm', limits.maxExtentMm, `${file}: extent ${extent.toFixed(1)} mm along axis ${a} (${shape[a]} voxels of ${spacing[a].toPrecision(4)} mm)`);
     }
   }
   const out = planSpacing(shape, affineRas, [spacingMm, spacingMm, spacingMm]).outShape;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { moveFileAtomic } from '../../datastore/moveFileAtomic';
+import { StagedUpload } from '../../datastore/stagedUpload';
 import { writeFileAtomic } from '../../util/atomicWrite';
 import { IMAGE_EXTENSIONS, fileStemForId, isPlainFileName, splitFileName } from '../../datastore/fileNames';
 import { satisfiesRole, type AuthUser } from '../auth/roles';
@@ -195,12 +195,12 @@ export class SessionStore {
     const split = splitFileName(file.fileName || 'image.nii.gz', IMAGE_EXTENSIONS);
     if (!split) throw new ApiError('NOT_AN_IMAGE', `session file "${file.fileName}" has an unsupported extension; expected one of ${IMAGE_EXTENSIONS.join(', ')}`);
     const name = `${fileStemForId(split.stem)}${split.ext}`;
-    const target = path.join(folder, name);
-    await moveFileAtomic(file.tempPath, target);
+    const staged = await StagedUpload.stage(file, folder, split.ext);
     try {
-      await this.options.readVolume(target);
-    } catch (e) {
-      throw new ApiError('NOT_AN_IMAGE', `session file "${file.fileName}" is not a readable image: ${(e as Error).message.split(target).join(file.fileName)}`);
+      await staged.read(this.options.readVolume);
+      await staged.commit(path.join(folder, name));
+    } finally {
+      await staged.discard();
     }
     return name;
   }
