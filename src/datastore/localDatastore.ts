@@ -92,10 +92,13 @@ export class LocalDatastore implements Datastore {
         const existing = Object.hasOwn(this.model.objects, imageId);
         const stem = existing ? imageStem(this.model, imageId) : this.freeStem(fileStemForId(imageId));
         const name = `${stem}${split.ext}`;
-        if (existing) await this.removeFilesOf(imageId, name);
+        const previous = existing ? (this.model.objects[imageId].image.info.name as string) : name;
+        if (existing) await this.removeLabelsOf(imageId);
         await staged.commit(path.join(this.root, name));
         this.model.objects[imageId] = { image: { ext: split.ext, info: { ...info, ts: nowSeconds(), name } }, labels: {} };
         await this.save();
+        // Only now that the index names the new file: removed earlier, a crash or a failed rename lost the image.
+        if (previous !== name) await fs.rm(path.join(this.root, previous), { force: true });
         return imageId;
       });
     } finally {
@@ -179,12 +182,14 @@ export class LocalDatastore implements Datastore {
     return candidate;
   }
 
-  /** Replacing an image drops its labels (files too, or a rescan would bring them back) and an old file of another extension. */
-  private async removeFilesOf(id: string, newName: string): Promise<void> {
+  /**
+   * Replacing an image drops its labels, files too (a rescan would bring them back), before the new image is put in
+   * place: were they still there after a crash, the scan would pair them with the new image.
+   */
+  private async removeLabelsOf(id: string): Promise<void> {
     const object = this.model.objects[id];
     for (const [tag, label] of Object.entries(object.labels)) await fs.rm(path.join(this.labelDir(tag), label.info.name as string), { force: true });
     object.labels = {};
-    if (object.image.info.name !== newName) await fs.rm(path.join(this.root, object.image.info.name as string), { force: true });
   }
 }
 

@@ -97,9 +97,10 @@ function parseOwner(text: string | null): ScratchOwner | null {
   }
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
-  const nullableString = (x: unknown) => x === null || typeof x === 'string';
-  if (typeof o.pid !== 'number' || !Number.isInteger(o.pid) || o.pid <= 0 || typeof o.host !== 'string' || !nullableString(o.start) || !nullableString(o.boot)) return null;
-  return { pid: o.pid, start: o.start as string | null, boot: o.boot as string | null, host: o.host };
+  const { pid, start, boot, host } = o;
+  const nullableString = (x: unknown): x is string | null => x === null || typeof x === 'string';
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || typeof host !== 'string' || !nullableString(start) || !nullableString(boot)) return null;
+  return { pid, start, boot, host };
 }
 
 /** The owner marker of `dir`, or null when it has none or an unreadable one. */

@@ -67,13 +67,13 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
       child.kill('SIGKILL');
       reject(new Error(`wbct serve did not start within 60 s; stderr:\n${stderr}`));
     }, 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       const m = /wbct serving .* at (http:\/\/\S+)/.exec(stderr);
       if (m && timer) {
         clearTimeout(timer);
         resolve({
-          url: m[1]!,
+          url: m[1],
           child,
           stderr: () => stderr,
           alive: () => !exitedFlag,
