@@ -94,9 +94,19 @@ export class LocalDatastore implements Datastore {
         const name = `${stem}${split.ext}`;
         const previous = existing ? (this.model.objects[imageId].image.info.name as string) : name;
         if (existing) await this.removeLabelsOf(imageId);
-        await staged.commit(path.join(this.root, name));
+        const before = this.model.objects[imageId];
+        // The index names the file before it is renamed into place: killed in between, the folder scan drops an
+        // entry without its file; the other order brought an id like "6: CT Chest" back as its file name's stem.
         this.model.objects[imageId] = { image: { ext: split.ext, info: { ...info, ts: nowSeconds(), name } }, labels: {} };
         await this.save();
+        try {
+          await staged.commit(path.join(this.root, name));
+        } catch (e) {
+          if (before) this.model.objects[imageId] = before;
+          else delete this.model.objects[imageId];
+          await this.save();
+          throw e;
+        }
         // Only now that the index names the new file: removed earlier, a crash or a failed rename lost the image.
         if (previous !== name) await fs.rm(path.join(this.root, previous), { force: true });
         return imageId;

@@ -53,3 +53,35 @@ export function writeFileAtomicSync(target: string, data: Uint8Array | string): 
     throw new Error(`${target}: could not write (${(e as Error).message})`);
   }
 }
+
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files `tempPathFor` names in `dir` whose writing process is gone (a kill -9 between write and
+ * rename); a live process's temp file may still be renamed into place, so it stays. Returns the removed names.
+ */
+export function removeStaleTempFilesSync(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fsSync.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    fsSync.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}

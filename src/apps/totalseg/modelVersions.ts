@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Resolution } from '../../infer/segmentTypes';
 import { ensureOnnxModel } from '../../model/onnxModelCache';
-import { writeFileAtomic } from '../../util/atomicWrite';
+import { removeStaleTempFilesSync, writeFileAtomic } from '../../util/atomicWrite';
 import { BUNDLE_MODELS } from './bundleModels';
 
 /** Which weights serve each resolution; fine-tuned versions never overwrite the bundle's files. */
@@ -29,6 +29,8 @@ export class ModelVersions implements ModelFileSource {
   private active: Partial<Record<Resolution, string>>;
 
   constructor(private readonly modelsDir: string) {
+    // Weights and active.json half-written by a killed server are never served, but each can be a model's size.
+    for (const dir of [modelsDir, path.join(modelsDir, 'versions')]) removeStaleTempFilesSync(dir);
     this.active = this.readActive();
   }
 

@@ -163,14 +163,15 @@ export class KillRestartRig {
     const info = await call(`${this.url}/info/`);
     if (info.status !== 200) problems.push(`GET /info/ answered ${info.status}`);
     const { lost, other, phantoms } = await this.writes.verify(this.url);
-    problems.push(...lost, ...other);
+    // An unanswered upload may or may not be there after a kill, but never under another id (the index names the file first).
+    problems.push(...lost, ...other, ...phantoms.map((p) => `wrong id: ${p}`));
     for (const f of datastoreLeftovers(this.studiesDir)) problems.push(`left in the datastore: ${path.relative(this.base, f)}`);
     for (const f of scratchLeftovers(this.tmpRoot, this.current.child.pid!)) problems.push(`left in scratch: ${path.relative(this.base, f)}`);
     const more = moreChecks ? await moreChecks(this) : { problems: [], notes: [] };
     problems.push(...more.problems);
     const after = this.writes.outcomes();
     if (after.refused > counts.refused) problems.push(`${after.refused - counts.refused} write(s) refused (statuses ${[...new Set(this.writes.answered().filter((s) => s !== 200))].join(', ')})`);
-    const notes = `; left by the kill: ${left.length ? left.join(', ') : 'nothing'}${[...phantoms, ...more.notes].map((n) => `; ${n}`).join('')}`;
+    const notes = `; left by the kill: ${left.length ? left.join(', ') : 'nothing'}${more.notes.map((n) => `; ${n}`).join('')}`;
     const detail = `writes acknowledged ${after.acknowledged - counts.acknowledged}, cut off ${after.unknown - counts.unknown}, refused ${after.refused - counts.refused}${notes}`;
     recordCase({ area: 'kill-9', name, outcome: problems.length === 0 ? 'accepted' : 'lost-write', detail: problems.length ? `${detail}; ${problems.join('; ').slice(0, 1500)}` : detail });
     return { problems, detail };
