@@ -1,5 +1,5 @@
-import { writeImage } from '../src/infer/io';
-import { Mat4, makeVolume } from '../src/infer/volume';
+import { writeImage } from '../src/io';
+import { Mat4, makeVolume } from '../src/core/volume';
 
 /**
  * A CT-sized synthetic scan for benchmarks: a 512x512xN int16 body (elliptic soft tissue, lungs, spine-like bone,

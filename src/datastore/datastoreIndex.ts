@@ -1,8 +1,8 @@
 import * as fs from 'node:fs/promises';
-import { isJsonObject, type JsonObject } from '../server/json';
-import type { DataModel, DatastoreModel, ImageLabelModel } from '../server/interfaces/datastore';
+import { isJsonObject, type JsonObject } from '../core/json';
+import type { DataModel, DatastoreModel, ImageLabelModel } from '../core/datastore';
 import { writeFileAtomic } from '../util/atomicWrite';
-import { isPlainFileName, isValidId, isValidTag } from './fileNames';
+import { isPlainFileName, isValidId, isValidTag } from '../core/fileNames';
 
 /** MONAI Label's index file name inside the studies folder. */
 export const INDEX_FILE = 'datastore_v2.json';

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { DatastoreModel } from '../server/interfaces/datastore';
+import type { DatastoreModel } from '../core/datastore';
 import { INDEX_FILE } from './datastoreIndex';
-import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, isValidId, isValidTag, splitFileName } from './fileNames';
+import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, isValidId, isValidTag, splitFileName } from '../core/fileNames';
 
 /** Visible regular files of a folder (hidden names are temp files; the index is not an image). */
 async function plainFiles(dir: string): Promise<Set<string>> {

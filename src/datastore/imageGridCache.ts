@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
-import type { VolumeReader } from '../server/interfaces/volumeReader';
-import type { VoxelGrid } from './gridCheck';
+import type { VolumeReader } from '../core/volumeReader';
+import type { VoxelGrid } from '../core/gridCheck';
 
 /**
  * Voxel grids of stored images, keyed by path and invalidated by inode/size/mtime (a replaced image is a new inode

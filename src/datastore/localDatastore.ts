@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { ApiError } from '../server/errors';
-import type { JsonObject } from '../server/json';
+import { ApiError } from '../core/errors';
+import type { JsonObject } from '../core/json';
 import {
   FINAL_TAG,
   type Datastore,
@@ -9,16 +9,16 @@ import {
   type DatastoreStats,
   type IncomingFile,
   type TrainingPair,
-} from '../server/interfaces/datastore';
-import type { VolumeReader } from '../server/interfaces/volumeReader';
+} from '../core/datastore';
+import type { VolumeReader } from '../core/volumeReader';
 import { INDEX_FILE, readIndex, writeIndex } from './datastoreIndex';
 import { imageStem, reconcileWithFolder } from './folderScan';
-import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, fileStemForId, isValidId, isValidTag, splitFileName } from './fileNames';
-import { gridMismatch } from './gridCheck';
+import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, fileStemForId, isValidId, isValidTag, splitFileName } from '../core/fileNames';
+import { gridMismatch } from '../core/gridCheck';
 import { ImageGridCache } from './imageGridCache';
 import { idsWithoutLabel, labelDir, labelOf, objectOf, statsOf, trainingPairsOf } from './modelQueries';
 import { SerialLock } from './serialLock';
-import { StagedUpload } from './stagedUpload';
+import { StagedUpload } from '../util/stagedUpload';
 
 export interface LocalDatastoreOptions {
   /** The studies folder: images at its top level, labels in `labels/<tag>/`, the index in `datastore_v2.json`. */

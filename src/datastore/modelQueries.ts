@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { ApiError } from '../server/errors';
-import { FINAL_TAG, type DataModel, type DatastoreModel, type DatastoreStats, type ImageLabelModel, type TrainingPair } from '../server/interfaces/datastore';
+import { ApiError } from '../core/errors';
+import { FINAL_TAG, type DataModel, type DatastoreModel, type DatastoreStats, type ImageLabelModel, type TrainingPair } from '../core/datastore';
 
 /** Pure reads of a datastore model; unknown ids throw the catalogue's 404s. */
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import JSZip from 'jszip';
-import { DEFAULT_LIMITS, LimitExceededError, type ResourceLimits } from '../util/resourceLimits';
+import { DEFAULT_LIMITS, LimitExceededError, type ResourceLimits } from '../core/resourceLimits';
 
 /** One candidate DICOM file: its bytes and where it came from. */
 export interface DicomSource {

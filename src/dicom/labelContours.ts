@@ -1,4 +1,4 @@
-import type { LabelVolume } from '../infer/volume';
+import type { LabelVolume } from '../core/volume';
 import { traceContours, type Contour } from './marchingSquares';
 
 /** Closed contours of one label on one slice, in pixel coordinates (x = i, y = j). */

@@ -1,4 +1,4 @@
-import type { LabelVolume } from '../infer/volume';
+import type { LabelVolume } from '../core/volume';
 
 /** Label value -> name, as the bundle's labels.json stores it ({"0": "background", "1": "spleen", ...}). */
 export type LabelNames = Readonly<Record<string, string>>;

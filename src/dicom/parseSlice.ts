@@ -1,7 +1,7 @@
 import * as zlib from 'node:zlib';
 import * as dicomParser from 'dicom-parser';
-import type { Vec3 } from '../infer/volume';
-import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../util/resourceLimits';
+import type { Vec3 } from '../core/volume';
+import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../core/resourceLimits';
 import type { DicomSeriesFields } from './seriesInfo';
 import { checkSlicePixels, decodeSlicePixels, type PixelFormat } from './decodePixels';
 

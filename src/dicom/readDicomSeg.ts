@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as dicomParser from 'dicom-parser';
-import { flipRasLps, makeVolume, type LabelVolume } from '../infer/volume';
+import { flipRasLps, makeVolume, type LabelVolume } from '../core/volume';
 import { labelValueByName, type LabelNames } from './labelStyle';
 import { seriesAffineLps } from './seriesGrid';
 import type { DicomSeriesInfo } from './seriesInfo';

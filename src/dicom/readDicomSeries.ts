@@ -1,5 +1,5 @@
-import { flipRasLps, makeVolume, type Volume } from '../infer/volume';
-import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../util/resourceLimits';
+import { flipRasLps, makeVolume, type Volume } from '../core/volume';
+import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../core/resourceLimits';
 import { loadDicomSources, type DicomReadLimits } from './dicomSources';
 import { isPart10, parseSlice, type ParsedSlice } from './parseSlice';
 import { sortAndCheckGeometry } from './seriesGeometry';

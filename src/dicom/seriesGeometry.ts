@@ -1,4 +1,4 @@
-import type { Mat4, Vec3 } from '../infer/volume';
+import type { Mat4, Vec3 } from '../core/volume';
 
 /** The per-slice geometry that sorting and checking need. */
 export interface SliceGeometry {

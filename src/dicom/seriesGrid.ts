@@ -1,5 +1,5 @@
-import { gridMismatch } from '../datastore/gridCheck';
-import { flipRasLps, type Mat4, type Volume, type VoxelArray } from '../infer/volume';
+import { gridMismatch } from '../core/gridCheck';
+import { flipRasLps, type Mat4, type Volume, type VoxelArray } from '../core/volume';
 import { gridAffineLps } from './seriesGeometry';
 import type { DicomSeriesInfo } from './seriesInfo';
 

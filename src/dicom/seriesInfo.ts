@@ -1,4 +1,4 @@
-import type { Vec3 } from '../infer/volume';
+import type { Vec3 } from '../core/volume';
 
 /** One source slice, in volume order (slice k of the volume is `slices[k]`): what a SEG or RTSTRUCT must reference. */
 export interface DicomSliceRef {

@@ -1,5 +1,5 @@
 import * as dcmjs from 'dcmjs';
-import type { LabelVolume } from '../infer/volume';
+import type { LabelVolume } from '../core/volume';
 import { labelColorRgb, labelName, presentLabels, type LabelNames } from './labelStyle';
 import { writeFileAtomicSync } from '../util/atomicWrite';
 import { datasetToPart10, dicomDateTime, newUid } from './part10';

@@ -1,5 +1,5 @@
 import type { NaturalDataset } from 'dcmjs';
-import { flipRasLps, type LabelVolume, type Mat4 } from '../infer/volume';
+import { flipRasLps, type LabelVolume, type Mat4 } from '../core/volume';
 import { mergeHolesByKeyhole } from './keyholeContours';
 import { labelContours } from './labelContours';
 import type { Contour } from './marchingSquares';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { readDicomSeries, type DicomSeriesInfo } from '../dicom';
-import { DEFAULT_READ_LIMITS, readImage, type ImageInfo, type ReadLimits } from './io';
-import type { Volume } from './volume';
+import { DEFAULT_READ_LIMITS, readImage, type ImageInfo, type ReadLimits } from '../io';
+import type { Volume } from '../core/volume';
 
 /** An input scan as the pipeline sees it: HU voxels with their RAS geometry, plus where they came from. */
 export interface LoadedInput {

@@ -1,16 +1,16 @@
 import { writeDicomSeg, writeRtStruct } from '../dicom';
-import { writeImage } from './io';
+import { writeImage } from '../io';
 import { LoadedInput, loadInput } from './loadInput';
 import { ModelPool } from './modelPool';
 import { ArgmaxSink } from './slidingWindow/blendSinks';
 import { withHead } from './slidingWindow/headSink';
 import { slidingWindowInference } from './slidingWindow/slidingWindowInference';
-import { invertBundleLabels, preprocessBundle } from './transforms';
+import { invertBundleLabels, preprocessBundle } from '../transforms';
 import { ROI, SPACING_MM, SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
-import { LabelVolume, makeVolume } from './volume';
+import { LabelVolume, makeVolume } from '../core/volume';
 import { collectGarbage } from '../util/collectGarbage';
-import { DEFAULT_LIMITS } from '../util/resourceLimits';
-import { checkResampleBudget } from './transforms/resampleBudget';
+import { DEFAULT_LIMITS } from '../core/resourceLimits';
+import { checkResampleBudget } from '../transforms/resampleBudget';
 
 export interface SegmentHooks {
   readonly signal?: AbortSignal;

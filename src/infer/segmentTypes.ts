@@ -1,4 +1,4 @@
-import type { ResourceLimits } from '../util/resourceLimits';
+import type { ResourceLimits } from '../core/resourceLimits';
 
 /** The contract between callers (CLI, server app) and the segmentation pipeline. */
 

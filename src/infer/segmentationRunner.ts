@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { LimitExceededError } from '../util/resourceLimits';
+import { LimitExceededError } from '../core/resourceLimits';
 import { workerScript } from '../util/workerScript';
 import { SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
 import type { WorkerReply, WorkerRequest } from './segmentationWorker';

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
 import { ModelPool } from './modelPool';
 import { segmentFile } from './segmentFile';
-import { isLimitExceeded, type ResourceLimits } from '../util/resourceLimits';
+import { isLimitExceeded, type ResourceLimits } from '../core/resourceLimits';
 
 export type WorkerRequest =
   | { readonly type: 'segment'; readonly id: number; readonly request: SegmentRequest }

@@ -1,6 +1,6 @@
-import type { App } from './interfaces/app';
-import type { InferTaskInfo } from './interfaces/tasks';
-import type { JsonObject } from './json';
+import type { App } from '../core/app';
+import type { InferTaskInfo } from '../core/tasks';
+import type { JsonObject } from '../core/json';
 
 function labelNames(labels: InferTaskInfo['labels']): string[] {
   if (Array.isArray(labels)) return [...(labels as readonly string[])];

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { isLimitExceeded } from '../util/resourceLimits';
-import { ApiError, isApiError } from './errors';
-import { apiErrorOfLimit } from './http/limitErrors';
+import { isLimitExceeded } from '../core/resourceLimits';
+import { ApiError, isApiError } from '../core/errors';
+import { apiErrorOfLimit } from '../core/limitErrors';
 import { storageErrorOf } from './http/storageErrors';
-import type { JsonObject } from './json';
-import { ORIGINAL_TAG } from './interfaces/datastore';
-import type { InferResult } from './interfaces/tasks';
+import type { JsonObject } from '../core/json';
+import { ORIGINAL_TAG } from '../core/datastore';
+import type { InferResult } from '../core/tasks';
 import type { ServerContext } from './serverContext';
 
 /** Result formats the label writer supports; MONAI Label's default is `.nii.gz`, Slicer asks for `.nrrd`. */

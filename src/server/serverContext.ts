@@ -1,12 +1,12 @@
 import type { AuthService } from './auth/authService';
-import type { App } from './interfaces/app';
-import type { VolumeReader } from './interfaces/volumeReader';
+import type { App } from '../core/app';
+import type { VolumeReader } from '../core/volumeReader';
 import type { SessionStore } from './sessions/sessionStore';
 import type { ServerLog } from './serverLog';
 import type { InferQueue } from './tasks/inferQueue';
 import type { TaskRunner } from './tasks/taskRunner';
 import type { UploadLimits } from './http/multipartUpload';
-import type { ResourceLimits } from '../util/resourceLimits';
+import type { ResourceLimits } from '../core/resourceLimits';
 import type { ClientRequestCounter } from './tasks/clientRequestCounter';
 
 /** What every route factory receives: the app plus the server's own machinery. */

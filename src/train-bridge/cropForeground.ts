@@ -1,4 +1,4 @@
-import { Mat4, Vec3, Volume, VoxelArray, makeVolume, mulMat4 } from '../infer/volume';
+import { Mat4, Vec3, Volume, VoxelArray, makeVolume, mulMat4 } from '../core/volume';
 
 /** A box in voxel indices, [start, end) per axis; it may reach outside the image (that part is zero-padded). */
 export interface VoxelBox {

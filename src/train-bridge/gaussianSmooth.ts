@@ -1,4 +1,4 @@
-import { Volume } from '../infer/volume';
+import { Volume } from '../core/volume';
 
 /** Abramowitz-Stegun 7.1.26 is too coarse here; this is the Numerical Recipes erfc Chebyshev fit (|error| < 1.2e-7). */
 function erf(x: number): number {

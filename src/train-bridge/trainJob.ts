@@ -1,4 +1,4 @@
-import { readImage } from '../infer/io';
+import { readImage } from '../io';
 import { readTorchStateDict } from '../weights/readTorchStateDict';
 import { writeTorchStateDict } from '../weights/writeTorchStateDict';
 import { CachingFeatureExtractor } from './cachingFeatureExtractor';

@@ -1,6 +1,6 @@
 import { ArgmaxSink } from '../infer/slidingWindow/blendSinks';
 import { slidingWindowInference } from '../infer/slidingWindow/slidingWindowInference';
-import { Vec3 } from '../infer/volume';
+import { Vec3 } from '../core/volume';
 import { StateDict } from '../weights/tensor';
 import { cropToBox } from './cropForeground';
 import { foregroundDice, meanOverImages } from './diceMetric';

@@ -1,10 +1,10 @@
-import { orientToRas } from '../infer/transforms/orientation';
-import { normalizeNonzero, scaleIntensity } from '../infer/transforms/intensity';
-import { resampleNearest } from '../infer/transforms/nearest';
-import { samplingGrid } from '../infer/transforms/samplingGrid';
-import { resampleToSpacing } from '../infer/transforms/spacing';
-import { planSpacing } from '../infer/transforms/spacingGeometry';
-import { Vec3, Volume, VoxelArray, makeVolume } from '../infer/volume';
+import { orientToRas } from '../transforms/orientation';
+import { normalizeNonzero, scaleIntensity } from '../transforms/intensity';
+import { resampleNearest } from '../transforms/nearest';
+import { samplingGrid } from '../transforms/samplingGrid';
+import { resampleToSpacing } from '../transforms/spacing';
+import { planSpacing } from '../transforms/spacingGeometry';
+import { Vec3, Volume, VoxelArray, makeVolume } from '../core/volume';
 import { cropToBox, foregroundBox } from './cropForeground';
 import { gaussianSmooth } from './gaussianSmooth';
 

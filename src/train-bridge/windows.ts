@@ -1,5 +1,5 @@
-import { Vec3, Volume } from '../infer/volume';
-import { copyWindow } from '../infer/slidingWindow/copyWindow';
+import { Vec3, Volume } from '../core/volume';
+import { copyWindow } from '../transforms/copyWindow';
 import { VoxelBox } from './cropForeground';
 
 /**

@@ -13,8 +13,6 @@ export class PickleError extends Error {
 /** A callable the pickle may reference, identified by "module name" (e.g. "torch._utils _rebuild_tensor_v2"). */
 export type PickleGlobal = { readonly kind: 'global'; readonly qualname: string; readonly call?: (args: unknown[]) => unknown };
 
-/** The object a BUILD or REDUCE on an OrderedDict produces. */
-export type PickleDict = Map<unknown, unknown>;
 
 const MARK = Symbol('mark');
 

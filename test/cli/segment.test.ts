@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readImage } from '../../src/infer/io';
+import { readImage } from '../../src/io';
 import { FIXTURES_DIR, describeWithOracle, oracleFile } from '../helpers/oracle';
 import { runWbct } from './cliHarness';
 

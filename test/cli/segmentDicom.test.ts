@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readDicomSeg, readDicomSeries } from '../../src/dicom';
-import { readImage } from '../../src/infer/io';
+import { readImage } from '../../src/io';
 import { BUNDLE_CHANNEL_NAMES } from '../../src/apps/totalseg/bundleLabels';
-import { craniumCt, writeTestSeries } from '../../scripts/dicom/testSeries';
+import { craniumCt, writeTestSeries } from '../helpers/testSeries';
 import { FIXTURES_DIR, ORACLE_DIR, describeWithOracle } from '../helpers/oracle';
 import { runWbct } from './cliHarness';
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeVolume, mulMat4, type LabelVolume, type Mat4 } from '../../src/infer/volume';
+import { makeVolume, mulMat4, type LabelVolume, type Mat4 } from '../../src/core/volume';
 import { readDicomSeries } from '../../src/dicom/readDicomSeries';
-import { writeCtSeries } from '../../src/dicom/writeCtSeries';
+import { writeCtSeries } from '../helpers/writeCtSeries';
 import { buildDicomSeg, writeDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { buildRtStruct } from '../../src/dicom/writeRtStruct';
 import { readDicomSeg } from '../../src/dicom/readDicomSeg';

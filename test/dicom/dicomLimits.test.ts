@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadDicomSources, MAX_DICOM_FILES } from '../../src/dicom/dicomSources';
 import { listDicomSeries, readDicomSeries } from '../../src/dicom/readDicomSeries';
 import { parseSlice } from '../../src/dicom/parseSlice';
-import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../../src/util/resourceLimits';
+import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../../src/core/resourceLimits';
 import { ctSeries, deflatedBomb, editDicom, type DicomFile } from '../reliability/harness/dicomFiles';
 import { buildZip, deflatedEntry, storedEntry, zerosEntry, type RawZipEntry } from '../reliability/harness/rawZip';
 import { removeTempDirs, tempDir } from './helpers/syntheticSeries';

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { flipRasLps } from '../../src/infer/volume';
+import { flipRasLps } from '../../src/core/volume';
 import { writeDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { readDicomSeg } from '../../src/dicom/readDicomSeg';
-import { craniumCt } from '../../scripts/dicom/testSeries';
+import { craniumCt } from '../helpers/testSeries';
 import { describeWithOracle, ORACLE_DIR, SHARED_DIR } from '../helpers/oracle';
 import { craniumCase, sharedLabelNames, type CraniumVariant } from './helpers/craniumSeries';
 import { dciodvfyErrors, dcmdumpErrors, describeWithTools, run, SYSTEM_PYTHON } from './helpers/externalTools';

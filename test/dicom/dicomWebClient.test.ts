@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DicomWebClient } from '../../src/dicom/dicomWebClient';
 import { readDicomSeries } from '../../src/dicom/readDicomSeries';
 import { buildDicomSeg } from '../../src/dicom/writeDicomSeg';
-import { craniumCt, thresholdLabels, writeTestSeries } from '../../scripts/dicom/testSeries';
+import { craniumCt, thresholdLabels, writeTestSeries } from '../helpers/testSeries';
 import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
 import { sharedLabelNames } from './helpers/craniumSeries';
 import { describeWithTools } from './helpers/externalTools';

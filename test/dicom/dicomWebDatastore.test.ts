@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readImage, writeImage } from '../../src/infer/io';
-import { flipRasLps, makeVolume, mulMat4 } from '../../src/infer/volume';
-import { DicomWebDatastore } from '../../src/dicom/dicomWebDatastore';
+import { readImage, writeImage } from '../../src/io';
+import { flipRasLps, makeVolume, mulMat4 } from '../../src/core/volume';
+import { DicomWebDatastore } from '../../src/datastore/dicomWebDatastore';
 import { readDicomSeries } from '../../src/dicom/readDicomSeries';
-import { craniumCt, thresholdLabels, writeTestSeries } from '../../scripts/dicom/testSeries';
+import { craniumCt, thresholdLabels, writeTestSeries } from '../helpers/testSeries';
 import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
 import { sharedLabelNames } from './helpers/craniumSeries';
 import { describeWithTools } from './helpers/externalTools';

@@ -1,7 +1,7 @@
 import { traceContours, type Contour } from '../../src/dicom/marchingSquares';
 import { mergeHolesByKeyhole, signedArea } from '../../src/dicom/keyholeContours';
 import { labelContours } from '../../src/dicom/labelContours';
-import { craniumCt, thresholdLabels } from '../../scripts/dicom/testSeries';
+import { craniumCt, thresholdLabels } from '../helpers/testSeries';
 import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
 
 /** Crossings of the scanline through pixel centres of row y with the polygons (half-open edge rule), sorted. */

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import JSZip from 'jszip';
 import { readDicomSeries, listDicomSeries } from '../../src/dicom/readDicomSeries';
-import { writeCtSeries } from '../../src/dicom/writeCtSeries';
+import { writeCtSeries } from '../helpers/writeCtSeries';
 import { newUid } from '../../src/dicom/part10';
-import { mulMat4, type Mat4 } from '../../src/infer/volume';
-import { reverseAxes } from '../../scripts/dicom/testSeries';
+import { mulMat4, type Mat4 } from '../../src/core/volume';
+import { reverseAxes } from '../helpers/testSeries';
 import { editDicomFile, indexVolume, OBLIQUE_FREE_AFFINE, removeTempDirs, tempDir } from './helpers/syntheticSeries';
 
 afterAll(removeTempDirs);

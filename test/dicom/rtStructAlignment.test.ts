@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { flipRasLps } from '../../src/infer/volume';
+import { flipRasLps } from '../../src/core/volume';
 import { writeRtStruct } from '../../src/dicom/writeRtStruct';
 import { describeWithOracle } from '../helpers/oracle';
 import { craniumCase, sharedLabelNames, type CraniumVariant } from './helpers/craniumSeries';

@@ -8,7 +8,7 @@ import { gaussianImportanceMap } from '../../src/infer/slidingWindow/importanceM
 import { Predictor, slidingWindowInference } from '../../src/infer/slidingWindow/slidingWindowInference';
 import { windowGrid } from '../../src/infer/slidingWindow/windowGrid';
 import { argmaxChannels } from '../../src/infer/argmax';
-import { Vec3 } from '../../src/infer/volume';
+import { Vec3 } from '../../src/core/volume';
 import { FIXTURES_DIR, describeWithOracle, maxAbsDiff, oracleFile, readF32, readU8 } from '../helpers/oracle';
 
 /** C-order [D][H][W] (last fastest) -> the i-fastest layout of Volume.data. */

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { readImage, writeImage } from '../../src/infer/io';
-import { encodeNifti1Header } from '../../src/infer/io/niftiHeader';
+import { readImage, writeImage } from '../../src/io';
+import { encodeNifti1Header } from '../../src/io/niftiHeader';
 import { niftiBytes } from './niftiBytes';
 import { AFFINES, patternVolume, tempDir } from './volumeCases';
 

@@ -1,4 +1,4 @@
-import { encodeNifti1Header, type Nifti1Header } from '../../src/infer/io/niftiHeader';
+import { encodeNifti1Header, type Nifti1Header } from '../../src/io/niftiHeader';
 
 /** A .nii with the given header fields over a 4x3x2 int16 volume. */
 export function niftiBytes(fields: Partial<Omit<Nifti1Header, 'littleEndian'>>, dataBytes = 4 * 3 * 2 * 2): Buffer {

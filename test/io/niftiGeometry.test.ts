@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readImage } from '../../src/infer/io';
-import type { Nifti1Header } from '../../src/infer/io/niftiHeader';
-import { geometryOfAffine } from '../../src/infer/io/niftiWrite';
-import type { Mat4 } from '../../src/infer/volume';
+import { readImage } from '../../src/io';
+import type { Nifti1Header } from '../../src/io/niftiHeader';
+import { geometryOfAffine } from '../../src/io/niftiWrite';
+import type { Mat4 } from '../../src/core/volume';
 import { niftiBytes } from './niftiBytes';
 import { AFFINES, tempDir } from './volumeCases';
 

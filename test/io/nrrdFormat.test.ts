@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { readImage, writeImage } from '../../src/infer/io';
-import { makeVolume } from '../../src/infer/volume';
+import { readImage, writeImage } from '../../src/io';
+import { makeVolume } from '../../src/core/volume';
 import { tempDir } from './volumeCases';
 
 const dir = tempDir();

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { readImage, writeImage, VOXEL_DTYPES, type VoxelDType } from '../../src/infer/io';
+import { readImage, writeImage, VOXEL_DTYPES, type VoxelDType } from '../../src/io';
 import { AFFINES, patternVolume, sameVoxels, tempDir } from './volumeCases';
 
 const dir = tempDir();

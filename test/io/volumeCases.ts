@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { allocVoxels, type VoxelDType } from '../../src/infer/io/voxelTypes';
-import { makeVolume, type Mat4, type Vec3, type Volume, type VoxelArray } from '../../src/infer/volume';
+import { allocVoxels, type VoxelDType } from '../../src/io/voxelTypes';
+import { makeVolume, type Mat4, type Vec3, type Volume, type VoxelArray } from '../../src/core/volume';
 
 /** float32-representable numbers, so that NIfTI's float32 sform stores them exactly. */
 const f = Math.fround;

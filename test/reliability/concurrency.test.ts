@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readImage } from '../../src/infer/io';
+import { readImage } from '../../src/io';
 import { AcknowledgedWrites } from './harness/acknowledgedWrites';
 import { call, multipartBody, postJson, type HttpAnswer } from './harness/httpCalls';
 import { outcomeOfRefusal, recordCase, type CaseOutcome } from './harness/ledger';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { fileStemForId } from '../../src/datastore/fileNames';
+import { fileStemForId } from '../../src/core/fileNames';
 import { CLI } from './harness/serverProcess';
 import type { CallOptions } from './harness/httpCalls';
 import { KillRestartRig } from './harness/killRestartRig';

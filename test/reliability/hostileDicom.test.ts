@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mulMat4, type Mat4 } from '../../src/infer/volume';
+import { mulMat4, type Mat4 } from '../../src/core/volume';
 import { describeWithRunner, TINY_MODEL } from '../server/harness/realRunner';
 import {
   ctSeries,

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import request from 'supertest';
-import { makeVolume, type Mat4, type Vec3 } from '../../src/infer/volume';
+import { makeVolume, type Mat4, type Vec3 } from '../../src/core/volume';
 import { GridCopySegmenter } from '../server/harness/gridCopySegmenter';
 import { testImage, writeVolumeFile } from '../server/harness/imageFiles';
 import { startTestServer, type TestServer } from '../server/harness/testServer';

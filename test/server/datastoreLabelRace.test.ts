@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalDatastore } from '../../src/datastore/localDatastore';
-import { gridMismatch } from '../../src/datastore/gridCheck';
-import type { VolumeReader } from '../../src/server/interfaces/volumeReader';
+import { gridMismatch } from '../../src/core/gridCheck';
+import type { VolumeReader } from '../../src/core/volumeReader';
 import { readVolumeFile, testImage, testLabel, writeVolumeFile } from './harness/imageFiles';
 
 /**

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalDatastore } from '../../src/datastore/localDatastore';
-import type { Volume, VoxelArray } from '../../src/infer/volume';
+import type { Volume, VoxelArray } from '../../src/core/volume';
 import { readVolumeFile, testImage, testLabel, writeVolumeFile } from './harness/imageFiles';
 
 // Replacing an image under another extension (case001.nii.gz -> case001.nii) must not remove the stored image

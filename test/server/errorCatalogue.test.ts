@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiError, ERROR_CATALOGUE, type ErrorCode } from '../../src/server/errors';
+import { ApiError, ERROR_CATALOGUE, type ErrorCode } from '../../src/core/errors';
 
 const SRC = path.resolve(__dirname, '..', '..', 'src');
 
@@ -27,7 +27,7 @@ describe('error catalogue', () => {
 
   test('every code is raised somewhere in src (no dead entries)', () => {
     const text = sourceFiles(SRC)
-      .filter((f) => !f.endsWith(path.join('server', 'errors.ts')))
+      .filter((f) => !f.endsWith(path.join('core', 'errors.ts')))
       .map((f) => fs.readFileSync(f, 'utf8'))
       .join('\n');
     for (const code of codes) expect({ code, used: text.includes(`'${code}'`) }).toEqual({ code, used: true });

@@ -1,4 +1,4 @@
-import { fileStemForId, isValidTag, splitFileName, uploadBaseName } from '../../src/datastore/fileNames';
+import { fileStemForId, isValidTag, splitFileName, uploadBaseName } from '../../src/core/fileNames';
 
 describe('upload file names', () => {
   test.each([

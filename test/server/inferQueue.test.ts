@@ -1,4 +1,4 @@
-import { ApiError } from '../../src/server/errors';
+import { ApiError } from '../../src/core/errors';
 import { InferQueue } from '../../src/server/tasks/inferQueue';
 
 function gate() {

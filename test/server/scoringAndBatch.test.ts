@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import request from 'supertest';
-import { labelDice } from '../../src/server/tasks/diceScoring';
+import { labelDice } from '../../src/tasks/diceScoring';
 import { GridCopySegmenter } from './harness/gridCopySegmenter';
 import { testImage, testLabel, writeVolumeFile } from './harness/imageFiles';
 import { startTestServer, type TestServer } from './harness/testServer';

@@ -1,6 +1,6 @@
 import { ServerLog } from '../../src/server/serverLog';
 import { TaskRunner, type JobContext } from '../../src/server/tasks/taskRunner';
-import { ApiError } from '../../src/server/errors';
+import { ApiError } from '../../src/core/errors';
 
 /** A job the test releases by hand; it logs and honours the cancel signal like a real trainer must. */
 function controllableJob() {

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import type { TaskContext } from '../../src/server/interfaces/tasks';
-import type { JsonObject } from '../../src/server/json';
+import type { TaskContext } from '../../src/core/tasks';
+import type { JsonObject } from '../../src/core/json';
 import { GridCopySegmenter } from './harness/gridCopySegmenter';
 import { startTestServer, type TestServer } from './harness/testServer';
 

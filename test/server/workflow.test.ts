@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { makeVolume, type Mat4 } from '../../src/infer/volume';
+import { makeVolume, type Mat4 } from '../../src/core/volume';
 import type { SegmentationRunner } from '../../src/infer/segmentationRunner';
 import { serve, type RunningServer } from '../../src/server/serve';
 import { FIXTURES_DIR } from '../helpers/oracle';

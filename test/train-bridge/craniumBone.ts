@@ -1,5 +1,5 @@
-import { readImage } from '../../src/infer/io';
-import { makeVolume } from '../../src/infer/volume';
+import { readImage } from '../../src/io';
+import { makeVolume } from '../../src/core/volume';
 import { TrainPair, preprocessTrainPair } from '../../src/train-bridge/trainPreprocess';
 import { oracleFile } from '../helpers/oracle';
 

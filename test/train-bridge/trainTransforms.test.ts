@@ -1,4 +1,4 @@
-import { Mat4, Vec3, makeVolume } from '../../src/infer/volume';
+import { Mat4, Vec3, makeVolume } from '../../src/core/volume';
 import { cropToBox, foregroundBox } from '../../src/train-bridge/cropForeground';
 import { foregroundDice, meanOverImages } from '../../src/train-bridge/diceMetric';
 import { gaussianKernel1d, gaussianSmooth } from '../../src/train-bridge/gaussianSmooth';

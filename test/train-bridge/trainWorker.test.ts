@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readImage, writeImage } from '../../src/infer/io';
-import { makeVolume } from '../../src/infer/volume';
+import { readImage, writeImage } from '../../src/io';
+import { makeVolume } from '../../src/core/volume';
 import { TrainJob } from '../../src/train-bridge/trainJob';
 import { TrainProgress } from '../../src/train-bridge/trainLoop';
 import { startTrainWorker } from '../../src/train-bridge/trainWorkerClient';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { readImage } from '../../src/infer/io';
-import { invertBundleLabels, normalizeNonzero, orientToRas, preprocessBundle, resampleToSpacing, scaleIntensity } from '../../src/infer/transforms';
-import { makeVolume, type Volume } from '../../src/infer/volume';
+import { readImage } from '../../src/io';
+import { invertBundleLabels, normalizeNonzero, orientToRas, preprocessBundle, resampleToSpacing, scaleIntensity } from '../../src/transforms';
+import { makeVolume, type Volume } from '../../src/core/volume';
 import { describeWithOracle, maxAbsDiff, oracleFile, readF32 } from '../helpers/oracle';
 
 interface StepStats {

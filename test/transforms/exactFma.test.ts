@@ -1,4 +1,4 @@
-import { exactFma } from '../../src/infer/transforms/exactFma';
+import { exactFma } from '../../src/transforms/exactFma';
 
 describe('exactFma (one rounding, as a hardware fused multiply-add)', () => {
   // Expected values: Python's Fraction arithmetic rounded once to a double.

@@ -1,5 +1,5 @@
-import { normalizeNonzero, scaleIntensity } from '../../src/infer/transforms';
-import { makeVolume } from '../../src/infer/volume';
+import { normalizeNonzero, scaleIntensity } from '../../src/transforms';
+import { makeVolume } from '../../src/core/volume';
 
 const vol = (values: number[]) => makeVolume(Float32Array.from(values), [values.length, 1, 1], [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
 

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readImage } from '../../src/infer/io';
-import { preprocessBundle } from '../../src/infer/transforms';
-import { nearestOffsets } from '../../src/infer/transforms/nearest';
-import { samplingGrid } from '../../src/infer/transforms/samplingGrid';
-import { planInverse } from '../../src/infer/transforms/spacingGeometry';
+import { readImage } from '../../src/io';
+import { preprocessBundle } from '../../src/transforms';
+import { nearestOffsets } from '../../src/transforms/nearest';
+import { samplingGrid } from '../../src/transforms/samplingGrid';
+import { planInverse } from '../../src/transforms/spacingGeometry';
 import { FIXTURES_DIR, describeWithOracle, oracleFile } from '../helpers/oracle';
 
 /**

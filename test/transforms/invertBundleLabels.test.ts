@@ -1,5 +1,5 @@
-import { invertBundleLabels, preprocessBundle, undoOrientation, undoSpacingNearest } from '../../src/infer/transforms';
-import { makeVolume } from '../../src/infer/volume';
+import { invertBundleLabels, preprocessBundle, undoOrientation, undoSpacingNearest } from '../../src/transforms';
+import { makeVolume } from '../../src/core/volume';
 import { AFFINES } from '../io/volumeCases';
 
 describe('invertBundleLabels', () => {

@@ -1,5 +1,5 @@
-import { ioOrientation, orientToRas, undoOrientation } from '../../src/infer/transforms';
-import { makeVolume, type Mat4 } from '../../src/infer/volume';
+import { ioOrientation, orientToRas, undoOrientation } from '../../src/transforms';
+import { makeVolume, type Mat4 } from '../../src/core/volume';
 import { AFFINES } from '../io/volumeCases';
 
 const SHAPE = [5, 4, 3] as const;

@@ -1,5 +1,5 @@
-import { planSpacing, resampleToSpacing, resampleToSpacingNearest, undoSpacingNearest } from '../../src/infer/transforms';
-import { makeVolume, type Mat4, type Vec3 } from '../../src/infer/volume';
+import { planSpacing, resampleToSpacing, resampleToSpacingNearest, undoSpacingNearest } from '../../src/transforms';
+import { makeVolume, type Mat4, type Vec3 } from '../../src/core/volume';
 
 const RAS_2MM: Mat4 = [[2, 0, 0, -10], [0, 2, 0, 5], [0, 0, 2, 7], [0, 0, 0, 1]];
 

@@ -1,10 +1,10 @@
 import { LocalDatastore } from '../../datastore/localDatastore';
-import type { App } from '../../server/interfaces/app';
-import type { Datastore } from '../../server/interfaces/datastore';
-import type { VolumeReader } from '../../server/interfaces/volumeReader';
-import type { InferTask, ScoringMethod, Strategy, TrainTask } from '../../server/interfaces/tasks';
-import { DiceScoring } from '../../server/tasks/diceScoring';
-import { FirstStrategy, RandomStrategy } from '../../server/tasks/strategies';
+import type { App } from '../../core/app';
+import type { Datastore } from '../../core/datastore';
+import type { VolumeReader } from '../../core/volumeReader';
+import type { InferTask, ScoringMethod, Strategy, TrainTask } from '../../core/tasks';
+import { DiceScoring } from '../../tasks/diceScoring';
+import { FirstStrategy, RandomStrategy } from '../../tasks/strategies';
 import { BUNDLE_CHANNEL_NAMES } from './bundleLabels';
 import type { ModelFiles } from './modelVersions';
 import type { Segmenter } from './segmenter';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { DicomWebAuth } from '../../dicom/dicomWebClient';
-import { DicomWebDatastore } from '../../dicom/dicomWebDatastore';
-import type { VolumeReader } from '../../server/interfaces/volumeReader';
+import { DicomWebDatastore } from '../../datastore/dicomWebDatastore';
+import type { VolumeReader } from '../../core/volumeReader';
 import { projectRoot } from '../../util/projectRoot';
 import { BUNDLE_CHANNEL_NAMES } from './bundleLabels';
 

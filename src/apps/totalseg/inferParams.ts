@@ -1,5 +1,5 @@
 import type { LabelDtype, Resolution } from '../../infer/segmentTypes';
-import type { JsonObject } from '../../server/json';
+import type { JsonObject } from '../../core/json';
 import { boolOption, enumOption, numberOption } from './optionValues';
 
 export interface WholeBodyRunParams {

@@ -1,5 +1,5 @@
-import { ApiError } from '../../server/errors';
-import type { JsonValue } from '../../server/json';
+import { ApiError } from '../../core/errors';
+import type { JsonValue } from '../../core/json';
 
 /**
  * The one parser of infer and train options. Slicer sends bools from checkboxes and numbers cast back from its text

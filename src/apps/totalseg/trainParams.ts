@@ -1,5 +1,5 @@
 import type { Resolution } from '../../infer/segmentTypes';
-import type { JsonObject } from '../../server/json';
+import type { JsonObject } from '../../core/json';
 import { TRAIN_SCOPES, type TrainScope } from '../../train-bridge/trainScope';
 import { boolOption, enumOption, numberOption } from './optionValues';
 

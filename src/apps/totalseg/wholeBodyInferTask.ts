@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiError } from '../../server/errors';
-import type { InferAdmission, InferRequest, InferResult, InferTask, InferTaskInfo } from '../../server/interfaces/tasks';
-import { readImageHeader } from '../../infer/io';
+import { ApiError } from '../../core/errors';
+import type { InferAdmission, InferRequest, InferResult, InferTask, InferTaskInfo } from '../../core/tasks';
+import { readImageHeader } from '../../io';
 import { SPACING_MM } from '../../infer/segmentTypes';
-import { checkResampleBudget } from '../../infer/transforms/resampleBudget';
-import { isLimitExceeded, LimitExceededError } from '../../util/resourceLimits';
+import { checkResampleBudget } from '../../transforms/resampleBudget';
+import { isLimitExceeded, LimitExceededError } from '../../core/resourceLimits';
 import { wholeBodyLabels } from './bundleLabels';
 import { wholeBodyRunParams } from './inferParams';
 import type { Segmenter } from './segmenter';

@@ -1,7 +1,7 @@
 import { SPACING_MM } from '../../infer/segmentTypes';
-import { ApiError } from '../../server/errors';
-import type { TaskContext } from '../../server/interfaces/tasks';
-import type { JsonObject, JsonValue } from '../../server/json';
+import { ApiError } from '../../core/errors';
+import type { TaskContext } from '../../core/tasks';
+import type { JsonObject, JsonValue } from '../../core/json';
 import { plannedTfBackend } from '../../train-bridge/plannedBackend';
 import { TRAIN_SCOPES } from '../../train-bridge/trainScope';
 import { startTrainWorker } from '../../train-bridge/trainWorkerClient';

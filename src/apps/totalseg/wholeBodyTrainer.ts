@@ -1,5 +1,5 @@
-import type { TaskContext, TrainTask, TrainTaskInfo } from '../../server/interfaces/tasks';
-import type { JsonObject, JsonValue } from '../../server/json';
+import type { TaskContext, TrainTask, TrainTaskInfo } from '../../core/tasks';
+import type { JsonObject, JsonValue } from '../../core/json';
 import { wholeBodyTrainParams } from './trainParams';
 import { WHOLE_BODY_DESCRIPTION, WHOLE_BODY_VERSION } from './wholeBodyInferTask';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS, LIMIT_FLAGS, type ResourceLimits } from '../../util/resourceLimits';
+import { DEFAULT_LIMITS, LIMIT_FLAGS, type ResourceLimits } from '../../core/resourceLimits';
 import { UsageError } from '../usageError';
 
 const KEYS = Object.keys(LIMIT_FLAGS) as (keyof ResourceLimits)[];

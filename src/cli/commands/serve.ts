@@ -5,7 +5,7 @@ import { createTotalSegApp } from '../../apps/totalseg/createTotalSegApp';
 import { modelPath, pullBundleModel } from '../../apps/totalseg/pullModels';
 import { ModelVersions } from '../../apps/totalseg/modelVersions';
 import { TrainStatsHolder, WHOLE_BODY_TRAIN_CONFIG, wholeBodyTrainDescription, wholeBodyTrainJob } from '../../apps/totalseg/wholeBodyTrainJob';
-import { readImage } from '../../infer/io';
+import { readImage } from '../../io';
 import { SegmentationRunner } from '../../infer/segmentationRunner';
 import { loadAuthConfig } from '../../server/auth/authConfig';
 import { createServer } from '../../server/createServer';

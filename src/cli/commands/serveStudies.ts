@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { TotalSegStudies } from '../../apps/totalseg/createTotalSegApp';
 import { isDicomWebUrl, openDicomWebStudies } from '../../apps/totalseg/dicomWebStudies';
 import type { DicomWebAuth } from '../../dicom/dicomWebClient';
-import type { VolumeReader } from '../../server/interfaces/volumeReader';
+import type { VolumeReader } from '../../core/volumeReader';
 import { UsageError } from '../usageError';
 
 /** `wbct serve` options for a DICOMweb `--studies` (parseArgs form). Credentials may also come from the environment. */

@@ -1,4 +1,4 @@
-import { Vec3 } from '../volume';
+import { Vec3 } from '../../core/volume';
 
 /**
  * MONAI 1.4.0 `compute_importance_map(mode="gaussian")`: the separable, unnormalised Gaussian

@@ -1,6 +1,6 @@
-import { Vec3 } from '../volume';
+import { Vec3 } from '../../core/volume';
 import { BlendSink, FinishedRow, PlaneAxes } from './blendSinks';
-import { copyWindow } from './copyWindow';
+import { copyWindow } from '../../transforms/copyWindow';
 import { gaussianImportanceMap } from './importanceMap';
 import { WindowGrid, windowCount, windowGrid } from './windowGrid';
 

@@ -1,4 +1,4 @@
-import { Vec3 } from '../volume';
+import { Vec3 } from '../../core/volume';
 
 /** Where MONAI's SlidingWindowInferer puts its windows over an image of `shape`. */
 export interface WindowGrid {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { isJsonObject, type JsonObject } from '../json';
+import { isJsonObject, type JsonObject } from '../../core/json';
 import type { LoginThrottleOptions } from './loginThrottle';
 import { parsePasswordHash } from './passwords';
 import { isRole, type AuthUser } from './roles';

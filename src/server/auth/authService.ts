@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { signJwt, verifyJwt } from './jwt';
 import { LoginThrottle } from './loginThrottle';
 import { verifyPassword } from './passwords';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 
 export interface LoginThrottleOptions {
   /** Failed logins for one user name within the window that lock that name (default 5). */

@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
-import { isLimitExceeded } from '../../util/resourceLimits';
-import { ApiError, type ErrorCode } from '../errors';
-import { apiErrorOfLimit } from './limitErrors';
+import { isLimitExceeded } from '../../core/resourceLimits';
+import { ApiError, type ErrorCode } from '../../core/errors';
+import { apiErrorOfLimit } from '../../core/limitErrors';
 import type { ServerLog } from '../serverLog';
 import { storageErrorOf } from './storageErrors';
 

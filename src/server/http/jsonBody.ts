@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
-import { ApiError } from '../errors';
-import { isJsonObject, type JsonObject } from '../json';
+import { ApiError } from '../../core/errors';
+import { isJsonObject, type JsonObject } from '../../core/json';
 
 /**
  * JSON bodies for POST routes only (GET/DELETE never wait for a body: a reused Python client can send a stale

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
-import type { JsonObject } from '../json';
+import type { JsonObject } from '../../core/json';
 
 export interface AnswerFile {
   readonly path: string;

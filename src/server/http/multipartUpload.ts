@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
-import { ApiError } from '../errors';
-import { isJsonObject, type JsonObject } from '../json';
-import type { IncomingFile } from '../interfaces/datastore';
+import { ApiError } from '../../core/errors';
+import { isJsonObject, type JsonObject } from '../../core/json';
+import type { IncomingFile } from '../../core/datastore';
 
 export interface UploadLimits {
   /** Where multer writes parts before the datastore moves them. */

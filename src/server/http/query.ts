@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 
 /**
  * Query values as the Python client sends them (`quote_plus`: `+` is a space; Express's query parser decodes it).

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT']);
 const UNAVAILABLE = new Set(['EIO', 'EROFS', 'EMFILE', 'ENFILE', 'EACCES', 'EPERM', 'EBUSY', 'ENOMEM']);

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { requireRole, userOf } from '../auth/requireRole';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { bodyObject, jsonBody } from '../http/jsonBody';
 import type { ServerContext } from '../serverContext';
-import { isJsonObject } from '../json';
+import { isJsonObject } from '../../core/json';
 
 /** `POST /activelearning/{strategy}`: the next image to annotate, or `{}` when none is left. */
 export function activeLearningRoutes(ctx: ServerContext): Router {

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { LoginThrottledError } from '../auth/loginThrottle';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { formField } from '../http/multipartUpload';
 import type { ServerContext } from '../serverContext';
 

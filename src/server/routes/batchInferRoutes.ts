@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { requireRole } from '../auth/requireRole';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { bodyObject, jsonBody } from '../http/jsonBody';
 import { queryBool, queryEnum } from '../http/query';
 import { runInference } from '../inferService';
-import { ORIGINAL_TAG } from '../interfaces/datastore';
+import { ORIGINAL_TAG } from '../../core/datastore';
 import type { JobContext } from '../tasks/taskRunner';
-import type { JsonObject, JsonValue } from '../json';
+import type { JsonObject, JsonValue } from '../../core/json';
 import type { ServerContext } from '../serverContext';
 import { mountTaskStatusRoutes } from './taskStatusRoutes';
 

@@ -4,7 +4,7 @@ import { requireRole, userOf } from '../auth/requireRole';
 import { sendAttachment } from '../http/fileDownload';
 import { multipartUpload, paramsField, requiredFileField } from '../http/multipartUpload';
 import { queryEnum, queryString, requiredQuery } from '../http/query';
-import { FINAL_TAG } from '../interfaces/datastore';
+import { FINAL_TAG } from '../../core/datastore';
 import type { ServerContext } from '../serverContext';
 
 /** Datastore listing, image upload/download and label upload/download (spec rows 6-10). */

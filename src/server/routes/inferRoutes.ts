@@ -1,15 +1,15 @@
 import contentDisposition from 'content-disposition';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { IMAGE_EXTENSIONS, splitFileName } from '../../datastore/fileNames';
-import { StagedUpload } from '../../datastore/stagedUpload';
+import { IMAGE_EXTENSIONS, splitFileName } from '../../core/fileNames';
+import { StagedUpload } from '../../util/stagedUpload';
 import { requireRole, userHasRole, userOf } from '../auth/requireRole';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { sendAttachment } from '../http/fileDownload';
 import { sendMultipartAnswer } from '../http/multipartAnswer';
 import { fileField, multipartUpload, paramsField } from '../http/multipartUpload';
 import { queryEnum, queryString } from '../http/query';
 import { runInference, type InferOutput } from '../inferService';
-import type { DerivedDicomKind } from '../interfaces/datastore';
+import type { DerivedDicomKind } from '../../core/datastore';
 import type { ServerContext } from '../serverContext';
 
 interface ImageSource {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { requireRole } from '../auth/requireRole';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { sendAttachment } from '../http/fileDownload';
 import type { ServerContext } from '../serverContext';
 

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { requireRole } from '../auth/requireRole';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { bodyObject, jsonBody } from '../http/jsonBody';
 import { queryBool } from '../http/query';
-import type { ScoringMethod } from '../interfaces/tasks';
-import type { JsonObject, JsonValue } from '../json';
+import type { ScoringMethod } from '../../core/tasks';
+import type { JsonObject, JsonValue } from '../../core/json';
 import type { ServerContext } from '../serverContext';
 import { mountTaskStatusRoutes } from './taskStatusRoutes';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Router } from 'express';
 import { requireRole, userOf } from '../auth/requireRole';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { sendAttachment } from '../http/fileDownload';
 import { multipartUpload } from '../http/multipartUpload';
 import { queryBool, queryInt } from '../http/query';

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { AuthService } from '../auth/authService';
 import { requireRole } from '../auth/requireRole';
 import type { Role } from '../auth/roles';
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 import { queryBool } from '../http/query';
 import type { TaskRunner } from '../tasks/taskRunner';
 

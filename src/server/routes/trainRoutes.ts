@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { requireRole } from '../auth/requireRole';
-import { ApiError, isApiError } from '../errors';
+import { ApiError, isApiError } from '../../core/errors';
 import { bodyObject, jsonBody } from '../http/jsonBody';
 import { queryBool } from '../http/query';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json';
 import type { ServerContext } from '../serverContext';
 import type { TaskJson } from '../tasks/taskRunner';
 import { mountTaskStatusRoutes } from './taskStatusRoutes';

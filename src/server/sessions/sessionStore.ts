@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { StagedUpload } from '../../datastore/stagedUpload';
+import { StagedUpload } from '../../util/stagedUpload';
 import { writeFileAtomic } from '../../util/atomicWrite';
-import { IMAGE_EXTENSIONS, fileStemForId, isPlainFileName, splitFileName } from '../../datastore/fileNames';
+import { IMAGE_EXTENSIONS, fileStemForId, isPlainFileName, splitFileName } from '../../core/fileNames';
 import { satisfiesRole, type AuthUser } from '../auth/roles';
-import { ApiError } from '../errors';
-import { isJsonObject, type JsonObject } from '../json';
-import type { IncomingFile } from '../interfaces/datastore';
-import type { VolumeReader } from '../interfaces/volumeReader';
+import { ApiError } from '../../core/errors';
+import { isJsonObject, type JsonObject } from '../../core/json';
+import type { IncomingFile } from '../../core/datastore';
+import type { VolumeReader } from '../../core/volumeReader';
 
 /**
  * MONAI Label's `session_info` as clients see it. MONAI puts absolute server paths in `path` and `image`; neither

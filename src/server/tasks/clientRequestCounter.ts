@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 
 /**
  * How many infer requests each client has queued or running, so that one client cannot fill the queue for

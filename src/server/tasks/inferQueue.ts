@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../core/errors';
 
 export interface InferQueueOptions {
   /** Requests allowed to wait while one runs; one more answers 429. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../errors';
-import type { JsonObject, JsonValue } from '../json';
+import { ApiError } from '../../core/errors';
+import type { JsonObject, JsonValue } from '../../core/json';
 import type { ServerLog } from '../serverLog';
 
 export type TaskStatus = 'SUBMITTED' | 'RUNNING' | 'DONE' | 'ERROR' | 'STOPPED';

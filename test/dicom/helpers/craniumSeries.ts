@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { flipRasLps, type LabelVolume, type Volume } from '../../../src/infer/volume';
+import { flipRasLps, type LabelVolume, type Volume } from '../../../src/core/volume';
 import { readDicomSeries } from '../../../src/dicom/readDicomSeries';
 import type { DicomSeriesInfo } from '../../../src/dicom/seriesInfo';
-import { craniumCt, thresholdLabels, writeTestSeries, type SeriesVariant } from '../../../scripts/dicom/testSeries';
+import { craniumCt, thresholdLabels, writeTestSeries, type SeriesVariant } from '../../helpers/testSeries';
 import { ORACLE_DIR, SHARED_DIR } from '../../helpers/oracle';
 import { run } from './externalTools';
 import { sampleOnGrid } from './gridCompare';

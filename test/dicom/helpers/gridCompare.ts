@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import { invertAffine, mulMat4, type Mat4, type Vec3 } from '../../../src/infer/volume';
+import { invertAffine, mulMat4, type Mat4, type Vec3 } from '../../../src/core/volume';
 
 // Hot loops use module-level aliases: global lookups (Math.*) are slow inside jest's vm context.
 const { round, abs } = Math;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as dcmjs from 'dcmjs';
-import { makeVolume, type Mat4, type Volume } from '../../../src/infer/volume';
+import { makeVolume, type Mat4, type Volume } from '../../../src/core/volume';
 import { datasetToPart10 } from '../../../src/dicom/part10';
 
 /** A small volume whose every voxel value names its index (HU-like: i + 10 j + 100 k - 1000). */

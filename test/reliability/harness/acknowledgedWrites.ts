@@ -1,4 +1,4 @@
-import { fileStemForId } from '../../../src/datastore/fileNames';
+import { fileStemForId } from '../../../src/core/fileNames';
 import { call, putFile, type HttpAnswer } from './httpCalls';
 
 /** `image\0<id>` or `label\0<id>\0<tag>`: one thing a client can write and read back (ids never hold NUL). */

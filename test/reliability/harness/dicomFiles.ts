@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as dcmjs from 'dcmjs';
 import { datasetToPart10, newUid } from '../../../src/dicom/part10';
-import { writeCtSeries } from '../../../src/dicom/writeCtSeries';
-import { makeVolume, type Mat4, type Vec3 } from '../../../src/infer/volume';
+import { writeCtSeries } from '../../helpers/writeCtSeries';
+import { makeVolume, type Mat4, type Vec3 } from '../../../src/core/volume';
 import { zerosDeflated } from './rawZip';
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeImage } from '../../../src/infer/io';
-import { makeVolume, type Mat4, type Vec3 } from '../../../src/infer/volume';
+import { writeImage } from '../../../src/io';
+import { makeVolume, type Mat4, type Vec3 } from '../../../src/core/volume';
 
 /** xorshift32: fast, seedable, so every payload is distinct and reproducible. */
 function xorshift(seed: number): () => number {

@@ -1,4 +1,4 @@
-import { makeVolume } from '../../../src/infer/volume';
+import { makeVolume } from '../../../src/core/volume';
 import type { SegmentRequest, SegmentResult } from '../../../src/infer/segmentTypes';
 import type { Segmenter } from '../../../src/apps/totalseg/segmenter';
 import { readVolumeFile, writeVolumeFile } from './imageFiles';

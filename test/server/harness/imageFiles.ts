@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readImage, writeImage } from '../../../src/infer/io';
-import { makeVolume, type Mat4, type Vec3, type Volume, type VoxelArray } from '../../../src/infer/volume';
-import type { VolumeReader } from '../../../src/server/interfaces/volumeReader';
+import { readImage, writeImage } from '../../../src/io';
+import { makeVolume, type Mat4, type Vec3, type Volume, type VoxelArray } from '../../../src/core/volume';
+import type { VolumeReader } from '../../../src/core/volumeReader';
 
 /** The project's image reader (as `wbct serve` wires it), voxels in their stored type (label maps stay integers). */
 export const readVolumeFile: VolumeReader = async (file) => (await readImage(file, { voxels: 'stored' })).volume;

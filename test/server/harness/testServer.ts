@@ -6,9 +6,9 @@ import type { Segmenter } from '../../../src/apps/totalseg/segmenter';
 import { createServer, type ServerOptions, type WbctServer } from '../../../src/server/createServer';
 import { ServerLog } from '../../../src/server/serverLog';
 import { readVolumeFile, testImage, writeVolumeFile } from './imageFiles';
-import { readImage } from '../../../src/infer/io';
-import type { VolumeReader } from '../../../src/server/interfaces/volumeReader';
-import { DEFAULT_LIMITS, type ResourceLimits } from '../../../src/util/resourceLimits';
+import { readImage } from '../../../src/io';
+import type { VolumeReader } from '../../../src/core/volumeReader';
+import { DEFAULT_LIMITS, type ResourceLimits } from '../../../src/core/resourceLimits';
 
 export interface TestServer {
   readonly server: WbctServer;

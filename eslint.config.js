@@ -1,0 +1,46 @@
+// ESLint: typescript-eslint's type-checked rules, and the layer diagram of README.md ("Layers") as an import
+// boundary rule: a folder may import only the folders below it. The drawing and LAYERS must agree (a test checks).
+const js = require('@eslint/js');
+const tseslint = require('typescript-eslint');
+const boundaries = require('eslint-plugin-boundaries');
+
+/** Each layer of src/ and the layers it may import (besides itself). */
+const LAYERS = {
+  core: [],
+  util: ['core'],
+  io: ['core', 'util'],
+  weights: ['core', 'util'],
+  transforms: ['core', 'util'],
+  dicom: ['core', 'util', 'io'],
+  model: ['core', 'util', 'weights'],
+  infer: ['core', 'util', 'io', 'transforms', 'dicom', 'model'],
+  datastore: ['core', 'util', 'io', 'dicom'],
+  tasks: ['core', 'util'],
+  'train-bridge': ['core', 'util', 'io', 'transforms', 'weights', 'model', 'infer'],
+  server: ['core', 'util'],
+  apps: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'datastore', 'tasks', 'train-bridge'],
+  cli: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'datastore', 'tasks', 'train-bridge', 'server', 'apps'],
+};
+
+module.exports = tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '!eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': Object.keys(LAYERS).map((type) => ({ type, pattern: `src/${type}/**`, mode: 'full' })),
+      'import/resolver': { node: { extensions: ['.ts', '.js'] } },
+    },
+    rules: {
+      'boundaries/no-unknown-files': 'error',
+      'boundaries/element-types': ['error', { default: 'disallow', rules: Object.entries(LAYERS).map(([from, allow]) => ({ from, allow: [from, ...allow] })) }],
+    },
+  },
+  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } } },
+);
+module.exports.LAYERS = LAYERS;
