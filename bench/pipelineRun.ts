@@ -1,7 +1,7 @@
 /** One segmentation run in its own process (so peak RSS is this run's alone); prints a JSON line. */
 import { ModelPool } from '../src/infer/modelPool';
 import { segmentFile } from '../src/infer/segmentFile';
-import { Resolution } from '../src/infer/segmentTypes';
+import { wholeBodyRecipe, type Resolution } from '../src/apps/totalseg/bundleRecipe';
 
 async function main(): Promise<void> {
   const [input, output, resolution, weights, threads] = process.argv.slice(2);
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   await (await pool.get(weights)).close(); // convert/cache outside the timed run
   await pool.clear();
   let windows = 0;
-  const result = await segmentFile({ inputPath: input, outputPath: output, resolution: resolution as Resolution, modelPath: weights }, pool, {
+  const result = await segmentFile({ inputPath: input, outputPath: output, recipe: wholeBodyRecipe(resolution as Resolution), modelPath: weights }, pool, {
     onProgress: (p) => {
       if (p.stage === 'infer') {
         windows = p.total;

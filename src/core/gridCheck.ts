@@ -1,4 +1,4 @@
-import type { Mat4, Vec3 } from './volume';
+import { AXES, AXES4, type Mat4, type Vec3 } from './volume';
 
 export interface VoxelGrid {
   readonly shape: Vec3;
@@ -13,8 +13,8 @@ export function gridMismatch(image: VoxelGrid, label: VoxelGrid): string | null 
   if (image.shape.some((n, i) => n !== label.shape[i])) {
     return `label shape [${label.shape.join(', ')}] differs from image shape [${image.shape.join(', ')}]`;
   }
-  for (let r = 0; r < 3; r++) {
-    for (let c = 0; c < 4; c++) {
+  for (const r of AXES) {
+    for (const c of AXES4) {
       const a = image.affineRas[r][c];
       const b = label.affineRas[r][c];
       if (Math.abs(a - b) > AFFINE_TOLERANCE * (1 + Math.max(Math.abs(a), Math.abs(b)))) {

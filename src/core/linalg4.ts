@@ -1,4 +1,4 @@
-import type { Mat4, Vec4 } from './volume';
+import { AXES4, type Mat4, type Tuple4 } from './volume';
 
 /**
  * X with A X = B for 4x4 matrices, the way LAPACK `gesv` in OpenBLAS computes it (what torch.linalg.solve and
@@ -7,32 +7,32 @@ import type { Mat4, Vec4 } from './volume';
  * nearest-neighbour tie breaks identical to MONAI's (e.g. its 1.4999999999999996 mm output spacing).
  */
 export function solve4(a: Mat4, b: Mat4): Mat4 {
-  const lu = a.map((r) => r.slice());
-  const x = b.map((r) => r.slice());
-  const n = 4;
-  for (let j = 0; j < n; j++) {
+  const rows = (m: Mat4): Tuple4<Tuple4<number>> => [[...m[0]], [...m[1]], [...m[2]], [...m[3]]];
+  const lu = rows(a);
+  const x = rows(b);
+  for (const j of AXES4) {
     let p = j;
-    for (let i = j + 1; i < n; i++) if (Math.abs(lu[i][j]) > Math.abs(lu[p][j])) p = i;
+    for (const i of AXES4.slice(j + 1)) if (Math.abs(lu[i][j]) > Math.abs(lu[p][j])) p = i;
     if (lu[p][j] === 0) throw new RangeError('affine is singular');
     if (p !== j) {
       [lu[p], lu[j]] = [lu[j], lu[p]];
       [x[p], x[j]] = [x[j], x[p]];
     }
     const inv = 1 / lu[j][j];
-    for (let i = j + 1; i < n; i++) {
+    for (const i of AXES4.slice(j + 1)) {
       const l = lu[i][j] * inv;
       lu[i][j] = l;
-      for (let k = j + 1; k < n; k++) lu[i][k] -= l * lu[j][k];
+      for (const k of AXES4.slice(j + 1)) lu[i][k] -= l * lu[j][k];
     }
   }
-  for (let c = 0; c < n; c++) {
-    for (let k = 0; k < n; k++) for (let i = k + 1; i < n; i++) x[i][c] -= x[k][c] * lu[i][k];
-    for (let k = n - 1; k >= 0; k--) {
+  for (const c of AXES4) {
+    for (const k of AXES4) for (const i of AXES4.slice(k + 1)) x[i][c] -= x[k][c] * lu[i][k];
+    for (const k of [3, 2, 1, 0] as const) {
       x[k][c] *= 1 / lu[k][k];
-      for (let i = 0; i < k; i++) x[i][c] -= x[k][c] * lu[i][k];
+      for (const i of AXES4.slice(0, k)) x[i][c] -= x[k][c] * lu[i][k];
     }
   }
-  return x.map((r) => [r[0], r[1], r[2], r[3]] as Vec4) as unknown as Mat4;
+  return x;
 }
 
 export const IDENTITY4: Mat4 = [
@@ -48,6 +48,6 @@ export function inverse4(a: Mat4): Mat4 {
 }
 
 /** numpy/torch `allclose`: |a - b| <= atol + rtol * |b| element-wise. */
-export function allClose(a: readonly (readonly number[])[], b: readonly (readonly number[])[], atol: number, rtol = 1e-5): boolean {
-  return a.every((row, i) => row.every((v, j) => Math.abs(v - b[i][j]) <= atol + rtol * Math.abs(b[i][j])));
+export function allClose(a: Mat4, b: Mat4, atol: number, rtol = 1e-5): boolean {
+  return AXES4.every((i) => AXES4.every((j) => Math.abs(a[i][j] - b[i][j]) <= atol + rtol * Math.abs(b[i][j])));
 }

@@ -10,6 +10,41 @@ export type Vec4 = readonly [number, number, number, number];
 /** Row-major 4x4 homogeneous matrix. */
 export type Mat4 = readonly [Vec4, Vec4, Vec4, Vec4];
 
+/** An index into a Vec3 (an image or world axis) and into a Vec4 / a Mat4 row. */
+export type Axis = 0 | 1 | 2;
+export type Axis4 = 0 | 1 | 2 | 3;
+/** The axes in order, for loops whose index must stay typed (`for (const a of AXES)`). */
+export const AXES: readonly [0, 1, 2] = [0, 1, 2];
+export const AXES4: readonly [0, 1, 2, 3] = [0, 1, 2, 3];
+/** What the tuple helpers build: mutable, and assignable to Vec3 / Vec4 / Mat4. */
+export type Tuple3<T> = [T, T, T];
+export type Tuple4<T> = [T, T, T, T];
+
+/** [f(0), f(1), f(2)]. */
+export function vec3<T>(f: (axis: Axis) => T): Tuple3<T> {
+  return [f(0), f(1), f(2)];
+}
+
+/** `v.map(f)` that keeps the tuple type. */
+export function mapVec3<T, U>(v: readonly [T, T, T], f: (x: T, axis: Axis) => U): Tuple3<U> {
+  return [f(v[0], 0), f(v[1], 1), f(v[2], 2)];
+}
+
+/** [f(0), f(1), f(2), f(3)]. */
+export function vec4<T>(f: (i: Axis4) => T): Tuple4<T> {
+  return [f(0), f(1), f(2), f(3)];
+}
+
+/** `v.map(f)` that keeps the tuple type. */
+export function mapVec4<T, U>(v: readonly [T, T, T, T], f: (x: T, i: Axis4) => U): Tuple4<U> {
+  return [f(v[0], 0), f(v[1], 1), f(v[2], 2), f(v[3], 3)];
+}
+
+/** The 4x4 matrix of entries f(row, column). */
+export function mat4(f: (row: Axis4, col: Axis4) => number): Tuple4<Tuple4<number>> {
+  return vec4((r) => vec4((c) => f(r, c)));
+}
+
 export type VoxelArray =
   | Float32Array
   | Float64Array
@@ -48,13 +83,11 @@ export function makeVolume<T extends VoxelArray>(data: T, shape: Vec3, affineRas
 
 /** Column norms of the affine's 3x3 part: the voxel spacing in mm along i, j, k. */
 export function spacingOf(affine: Mat4): Vec3 {
-  const col = (c: number) => Math.hypot(affine[0][c], affine[1][c], affine[2][c]);
-  return [col(0), col(1), col(2)];
+  return vec3((c) => Math.hypot(affine[0][c], affine[1][c], affine[2][c]));
 }
 
 export function mulMat4(a: Mat4, b: Mat4): Mat4 {
-  const r = (i: number): Vec4 => [0, 1, 2, 3].map((j) => a[i][0] * b[0][j] + a[i][1] * b[1][j] + a[i][2] * b[2][j] + a[i][3] * b[3][j]) as unknown as Vec4;
-  return [r(0), r(1), r(2), r(3)];
+  return mat4((i, j) => a[i][0] * b[0][j] + a[i][1] * b[1][j] + a[i][2] * b[2][j] + a[i][3] * b[3][j]);
 }
 
 /** Inverse of an affine (last row 0 0 0 1) matrix. */
@@ -63,17 +96,17 @@ export function invertAffine(m: Mat4): Mat4 {
   const det =
     a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
   if (Math.abs(det) < 1e-12) throw new RangeError('affine is singular (zero spacing or degenerate direction)');
-  const inv = [
+  const inv: Tuple3<Vec3> = [
     [(b[1] * c[2] - b[2] * c[1]) / det, (a[2] * c[1] - a[1] * c[2]) / det, (a[1] * b[2] - a[2] * b[1]) / det],
     [(b[2] * c[0] - b[0] * c[2]) / det, (a[0] * c[2] - a[2] * c[0]) / det, (a[2] * b[0] - a[0] * b[2]) / det],
     [(b[0] * c[1] - b[1] * c[0]) / det, (a[1] * c[0] - a[0] * c[1]) / det, (a[0] * b[1] - a[1] * b[0]) / det],
   ];
-  const t = [m[0][3], m[1][3], m[2][3]];
-  const row = (i: number): Vec4 => [inv[i][0], inv[i][1], inv[i][2], -(inv[i][0] * t[0] + inv[i][1] * t[1] + inv[i][2] * t[2])];
+  const t: Vec3 = [m[0][3], m[1][3], m[2][3]];
+  const row = (i: Axis): Vec4 => [inv[i][0], inv[i][1], inv[i][2], -(inv[i][0] * t[0] + inv[i][1] * t[1] + inv[i][2] * t[2])];
   return [row(0), row(1), row(2), [0, 0, 0, 1]];
 }
 
 /** RAS <-> LPS: negate the first two world axes (the conversion is its own inverse). */
 export function flipRasLps(m: Mat4): Mat4 {
-  return [m[0].map((v) => -v) as unknown as Vec4, m[1].map((v) => -v) as unknown as Vec4, m[2], m[3]];
+  return [mapVec4(m[0], (v) => -v), mapVec4(m[1], (v) => -v), m[2], m[3]];
 }

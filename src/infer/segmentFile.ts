@@ -5,8 +5,8 @@ import { ModelPool } from './modelPool';
 import { ArgmaxSink } from './slidingWindow/blendSinks';
 import { withHead } from './slidingWindow/headSink';
 import { slidingWindowInference } from './slidingWindow/slidingWindowInference';
-import { invertBundleLabels, preprocessBundle } from '../transforms';
-import { ROI, SPACING_MM, SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
+import { invertLabels, preprocessForNetwork } from '../transforms';
+import { SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
 import { LabelVolume, makeVolume } from '../core/volume';
 import { collectGarbage } from '../util/collectGarbage';
 import { DEFAULT_LIMITS } from '../core/resourceLimits';
@@ -20,28 +20,29 @@ export interface SegmentHooks {
 const seconds = (from: number) => (performance.now() - from) / 1000;
 
 /**
- * The bundle's inference chain on one file: load -> RAS -> isotropic spacing -> z-score (nonzero) -> [-1, 1] ->
- * Gaussian sliding window, streamed to argmax -> nearest-neighbour inversion to the input grid -> label file.
+ * The inference template on one file, each stage timed into the latencies: load -> the recipe's pre-transforms
+ * (RAS, isotropic spacing, intensity steps) -> Gaussian sliding window with the recipe's roi, streamed to argmax ->
+ * nearest-neighbour inversion to the input grid -> label counts -> label file (image or DICOM).
  */
 export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks: SegmentHooks = {}): Promise<SegmentResult> {
   const { signal, onProgress } = hooks;
+  const { recipe } = req;
   const stage = (s: SegmentProgress['stage'], done = 0, total = 1) => onProgress?.({ stage: s, done, total });
   const tStart = performance.now();
   const session = models.get(req.modelPath); // loads while the image is read and preprocessed
 
   stage('load');
-  if ((req.outputFormat ?? 'image') !== 'image' && !req.labelNames) throw new Error(`${req.outputFormat} output needs label names`);
   const { pre, source } = await (async () => {
     const limits = req.limits ?? DEFAULT_LIMITS;
     const { volume, ...source } = await loadInput(req.inputPath, limits);
     if (req.outputFormat && req.outputFormat !== 'image' && !source.series) {
       throw new Error(`${req.inputPath}: ${req.outputFormat} output references a DICOM series; give a DICOM folder or zip as input`);
     }
-    checkResampleBudget(req.inputPath, volume.shape, volume.affineRas, SPACING_MM[req.resolution], limits);
+    checkResampleBudget(req.inputPath, volume.shape, volume.affineRas, recipe.preprocess.spacingMm, limits);
     signal?.throwIfAborted();
     stage('preprocess');
     // Only the preprocessed copy outlives this block, so the full-resolution float32 input can be collected.
-    return { pre: preprocessBundle(volume, SPACING_MM[req.resolution]), source };
+    return { pre: preprocessForNetwork(volume, recipe.preprocess), source };
   })();
   collectGarbage(); // the full-resolution input and its reoriented copy are garbage from here on
   const tPre = seconds(tStart);
@@ -61,8 +62,8 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
     },
     withHead(model.head, argmax),
     {
-      roi: [ROI, ROI, ROI],
-      overlap: req.overlap ?? 0.25,
+      roi: recipe.roi,
+      overlap: req.overlap ?? recipe.overlap,
       batchSize: req.swBatchSize ?? 1,
       signal,
       onWindow: (done, total) => {
@@ -76,7 +77,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
 
   stage('invert');
   const tInvert0 = performance.now();
-  const labels = invertBundleLabels(makeVolume(argmax.labels, pre.volume.shape, pre.volume.affineRas), pre.inverse);
+  const labels = invertLabels(makeVolume(argmax.labels, pre.volume.shape, pre.volume.affineRas), pre.inverse);
   const tInvert = seconds(tInvert0);
 
   const tPost0 = performance.now();
@@ -97,7 +98,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
     latencies: { pre: tPre, infer: tInfer, invert: tInvert, post: tPost, write: tWrite, total: seconds(tStart) },
     modelSeconds,
     shape: labels.shape,
-    labelCounts: labelCounts.slice(0, Math.max(top + 1, 105)),
+    labelCounts: labelCounts.slice(0, Math.max(top + 1, recipe.classes)),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
@@ -105,7 +106,8 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
 async function writeLabels(req: SegmentRequest, labels: LabelVolume, source: Omit<LoadedInput, 'volume'>): Promise<void> {
   const format = req.outputFormat ?? 'image';
   if (format === 'image') return writeImage(req.outputPath, labels, { dtype: req.outputDtype ?? 'uint8', like: source.imageInfo });
-  const opts = { labelNames: req.labelNames!, algorithmName: 'wbct wholeBody_ct_segmentation', seriesDescription: `wbct ${req.resolution}` };
+  const { labelNames, algorithmName, seriesDescription } = req.recipe;
+  const opts = { labelNames, algorithmName, seriesDescription };
   if (format === 'dicom-seg') writeDicomSeg(labels, source.series!, req.outputPath, opts);
   else writeRtStruct(labels, source.series!, req.outputPath, opts);
 }

@@ -1,14 +1,30 @@
 import type { ResourceLimits } from '../core/resourceLimits';
+import type { Vec3 } from '../core/volume';
+import type { PreprocessSpec } from '../transforms';
 
 /** The contract between callers (CLI, server app) and the segmentation pipeline. */
 
-export type Resolution = 'highres' | 'lowres';
+/**
+ * What a model's app tells the pipeline, as plain data (it crosses into the worker thread): the pre-transforms
+ * (orientation RAS, isotropic spacing, intensity steps), the sliding-window inferer's roi, the classes of the
+ * network's output and how a result is described in DICOM. MONAI Label's BasicInferTask gets the same from its
+ * pre_transforms / inferer / post_transforms.
+ */
+export interface InferRecipe {
+  readonly preprocess: PreprocessSpec;
+  /** Sliding-window roi, voxels per axis. */
+  readonly roi: Vec3;
+  /** Default overlap of neighbouring windows, in [0, 1). */
+  readonly overlap: number;
+  /** Output channels of the network (label values 0..classes-1). */
+  readonly classes: number;
+  /** Label value -> structure name (DICOM SEG / RTSTRUCT). */
+  readonly labelNames: Readonly<Record<string, string>>;
+  /** Recorded in DICOM outputs (SEG segment algorithm, RTSTRUCT ROI generation). */
+  readonly algorithmName: string;
+  readonly seriesDescription: string;
+}
 
-/** The bundle's isotropic working spacing per resolution (inference.json `pixdim`). */
-export const SPACING_MM: Readonly<Record<Resolution, number>> = { highres: 1.5, lowres: 3.0 };
-
-/** The bundle's sliding-window roi. */
-export const ROI = 96;
 export type LabelDtype = 'uint8' | 'float32';
 /** `image`: NIfTI/NRRD by the output's extension; `dicom-seg` / `rtstruct`: DICOM objects referencing a DICOM series input. */
 export type OutputFormat = 'image' | 'dicom-seg' | 'rtstruct';
@@ -18,17 +34,15 @@ export interface SegmentRequest {
   readonly inputPath: string;
   /** Output format follows the extension: .nii, .nii.gz, .nrrd. Written atomically (temp file + rename). */
   readonly outputPath: string;
-  /** highres = 1.5 mm isotropic, lowres = 3.0 mm isotropic. */
-  readonly resolution: Resolution;
+  /** The model's pipeline: pre-transforms, inferer, classes, DICOM description. */
+  readonly recipe: InferRecipe;
   /** Weights: a PyTorch state_dict `.pt` (converted and cached) or an `.onnx` built from one. */
   readonly modelPath: string;
   readonly outputDtype?: LabelDtype;
   readonly outputFormat?: OutputFormat;
-  /** Label value -> structure name; DICOM outputs need it. */
-  readonly labelNames?: Readonly<Record<string, string>>;
-  /** Sliding-window overlap, default 0.25 (the bundle's). */
+  /** Sliding-window overlap, default the recipe's. */
   readonly overlap?: number;
-  /** Windows per model call, default 1 (the bundle's). */
+  /** Windows per model call, default 1. */
   readonly swBatchSize?: number;
   /** Read and resampling limits checked before the expensive steps (default DEFAULT_LIMITS). */
   readonly limits?: ResourceLimits;
@@ -51,7 +65,7 @@ export interface SegmentResult {
   readonly modelSeconds: number;
   /** Shape of the label map (the input's voxel grid). */
   readonly shape: readonly [number, number, number];
-  /** Voxel count per label value 0..104. */
+  /** Voxel count per label value 0..classes-1 (and above, if a label map ever held more). */
   readonly labelCounts: readonly number[];
   readonly peakRssBytes: number;
 }

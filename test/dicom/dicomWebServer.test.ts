@@ -23,6 +23,7 @@ import { sharedLabelNames } from './helpers/craniumSeries';
 import { describeWithTools } from './helpers/externalTools';
 import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from './helpers/orthanc';
 import { removeTempDirs, tempDir } from './helpers/syntheticSeries';
+import { wholeBodySegmenter } from '../../src/apps/totalseg/segmenter';
 
 /**
  * `wbct serve --studies http://.../dicom-web` as Slicer uses it (spec section 7), on a real Orthanc loaded with the
@@ -96,7 +97,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
         series = (await readDicomSeries(ctDir)).series;
         cacheDir = tempDir('dwsrv-cache');
         const datastore = await openDicomWebStudies(orthanc.dicomWebUrl, { auth: ORTHANC_USER, cacheDir, readVolume: readVolumeFile });
-        const app = await createTotalSegApp({ datastore, modelFiles: { highres: TINY_MODEL, lowres: TINY_MODEL }, segmenter: { segment: (...args) => runner.segment(...args) }, readVolume: readVolumeFile });
+        const app = await createTotalSegApp({ datastore, modelFiles: { highres: TINY_MODEL, lowres: TINY_MODEL }, segmenter: wholeBodySegmenter(runner), readVolume: readVolumeFile });
         server = createServer(app, { readVolume: readVolumeFile, log: new ServerLog({ sink: null }), workDir: tempDir('dwsrv-work') });
         running = await serve(server, { port: 0, handleSignals: false });
       }, 60_000);
@@ -138,7 +139,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
         const label = await readVolumeFile(resultFile);
         expect(label.shape).toEqual([series.columns, series.rows, 64]);
         const direct = path.join(scratch, 'direct.nrrd');
-        await runner.segment({ inputPath: sample.path, outputPath: direct, resolution: 'lowres', modelPath: TINY_MODEL, outputDtype: 'uint8', overlap: 0.25, swBatchSize: 1 });
+        await wholeBodySegmenter(runner).segment({ inputPath: sample.path, outputPath: direct, resolution: 'lowres', modelPath: TINY_MODEL, outputDtype: 'uint8', overlap: 0.25, swBatchSize: 1 });
         expect(bytesOf(label).equals(bytesOf(await readVolumeFile(direct)))).toBe(true);
 
         // The annotator's correction: a slab relabelled as liver (5), so the stored label differs from the model's.

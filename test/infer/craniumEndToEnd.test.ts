@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ModelPool } from '../../src/infer/modelPool';
 import { segmentFile } from '../../src/infer/segmentFile';
 import { describeWithOracle, oracleFile } from '../helpers/oracle';
+import { wholeBodyRecipe } from '../../src/apps/totalseg/bundleRecipe';
 
 interface EndToEnd {
   labels_orig_space_counts: number[];
@@ -23,7 +24,7 @@ describeWithOracle('lowres pipeline on the real CT vs MONAI end to end', () => {
     const pool = new ModelPool({ threads: 2 });
     try {
       const result = await segmentFile(
-        { inputPath: oracleFile('cranium_ct.nii.gz'), outputPath: path.join(dir, 'labels.nii.gz'), resolution: 'lowres', modelPath: oracleFile('segresnet105_seed0.pt') },
+        { inputPath: oracleFile('cranium_ct.nii.gz'), outputPath: path.join(dir, 'labels.nii.gz'), recipe: wholeBodyRecipe('lowres'), modelPath: oracleFile('segresnet105_seed0.pt') },
         pool,
       );
       expect(result.shape).toEqual([256, 256, 108]);

@@ -10,6 +10,7 @@ import { describeWithOracle, oracleFile } from '../helpers/oracle';
 import { describeWithRunner, newRunner, TINY_MODEL } from './harness/realRunner';
 import { parseMultipartLikeCgi } from './harness/rawHttp';
 import { startTestServer, type TestServer } from './harness/testServer';
+import { wholeBodySegmenter } from '../../src/apps/totalseg/segmenter';
 
 const MODEL = 'wholeBody_ct_segmentation';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,7 +59,7 @@ describeWithOracle('training through the REST API', () => {
       // Bundle recipe at a coarse grid and 32^3 crops so that an epoch takes seconds on 2 cores.
       const job = wholeBodyTrainJob(versions, stats, { spacingMm: 6, backend: 'wasm', options: { roi: [32, 32, 32], valCenterCrop: [32, 32, 32], valInterval: 1, batchSize: 1 } });
       t = await startTestServer({
-        segmenter: { segment: (...args) => runner.segment(...args), close: () => runner.close() },
+        segmenter: wholeBodySegmenter(runner),
         modelFiles: versions,
         trainer: { job, config: WHOLE_BODY_TRAIN_CONFIG, stats: () => stats.stats },
       });

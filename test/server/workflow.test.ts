@@ -11,6 +11,7 @@ import { readVolumeFile, writeVolumeFile } from './harness/imageFiles';
 import { parseMultipartLikeCgi, rawRequest, slicerMultipartBody } from './harness/rawHttp';
 import { describeWithRunner, newRunner, TINY_MODEL } from './harness/realRunner';
 import { startTestServer, type TestServer } from './harness/testServer';
+import { wholeBodySegmenter } from '../../src/apps/totalseg/segmenter';
 
 /**
  * The Slicer workflow of spec section 7, call by call, against the real pipeline (SegmentationRunner in its worker
@@ -52,7 +53,7 @@ describeWithRunner('Slicer workflow end to end (real runner, tiny model)', () =>
   });
   afterAll(() => runner.close());
   beforeEach(async () => {
-    t = await startTestServer({ segmenter: { segment: (...args) => runner.segment(...args) }, modelFiles: { highres: TINY_MODEL, lowres: TINY_MODEL } });
+    t = await startTestServer({ segmenter: wholeBodySegmenter(runner), modelFiles: { highres: TINY_MODEL, lowres: TINY_MODEL } });
     running = await serve(t.server, { port: 0, handleSignals: false });
     ctFile = await t.imageFile('ct.nii.gz', syntheticCt());
   });
@@ -67,7 +68,7 @@ describeWithRunner('Slicer workflow end to end (real runner, tiny model)', () =>
     const known = direct.get(resolution);
     if (known) return known;
     const out = path.join(t.root, `direct-${resolution}.nrrd`);
-    await runner.segment({ inputPath: input, outputPath: out, resolution, modelPath: TINY_MODEL, outputDtype: 'uint8', overlap: 0.25, swBatchSize: 1 });
+    await wholeBodySegmenter(runner).segment({ inputPath: input, outputPath: out, resolution, modelPath: TINY_MODEL, outputDtype: 'uint8', overlap: 0.25, swBatchSize: 1 });
     const label = (await readVolumeFile(out)).data as Uint8Array;
     direct.set(resolution, label);
     return label;

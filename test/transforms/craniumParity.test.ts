@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { readImage } from '../../src/io';
-import { invertBundleLabels, normalizeNonzero, orientToRas, preprocessBundle, resampleToSpacing, scaleIntensity } from '../../src/transforms';
+import { invertLabels, normalizeNonzero, orientToRas, resampleToSpacing, scaleIntensity } from '../../src/transforms';
 import { makeVolume, type Volume } from '../../src/core/volume';
 import { describeWithOracle, maxAbsDiff, oracleFile, readF32 } from '../helpers/oracle';
+import { preprocessWholeBody } from '../../src/apps/totalseg/bundleRecipe';
 
 interface StepStats {
   after: string;
@@ -86,14 +87,14 @@ describeWithOracle('bundle preprocessing of the real CT matches MONAI 1.4.0', ()
     expect(maxAbsDiff(ours, expected)).toBe(0);
     expect(scaled.affineRas).toEqual(oracle.pipelines[key].final_affine);
 
-    const composed = preprocessBundle(image, spacing);
+    const composed = preprocessWholeBody(image, spacing);
     expect(maxAbsDiff(composed.volume.data, scaled.data)).toBe(0);
   });
 
   it('inverts a label map on the 3 mm grid back onto the input grid and geometry', () => {
-    const pre = preprocessBundle(image, 3.0);
+    const pre = preprocessWholeBody(image, 3.0);
     const labels = new Uint8Array(pre.volume.data.length).map((_, i) => i % 105);
-    const inverted = invertBundleLabels(makeVolume(labels, pre.volume.shape, pre.volume.affineRas), pre.inverse);
+    const inverted = invertLabels(makeVolume(labels, pre.volume.shape, pre.volume.affineRas), pre.inverse);
     expect(inverted.shape).toEqual(image.shape);
     expect(inverted.affineRas).toEqual(image.affineRas);
     expect(inverted.affineRas).toEqual(oracle.end_to_end_3mm.inverted_affine);
@@ -110,7 +111,7 @@ describeWithOracle('bundle preprocessing of the real CT matches MONAI 1.4.0', ()
     const sameGrid = resampleToSpacing(onGrid, [0.9570311903953552, 0.9570311903953552, 1.5]);
     expect(sameGrid.record.unchanged).toBe(true);
     const pre = { orientation: ras.record, spacing: sameGrid.record };
-    const back = invertBundleLabels(onGrid, pre);
+    const back = invertLabels(onGrid, pre);
     expect(back.affineRas).toEqual(image.affineRas);
     // Undoing the orientation of the RAS copy gives the labels back in the input's own order.
     const again = orientToRas(back);

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readImage } from '../../src/io';
-import { preprocessBundle } from '../../src/transforms';
 import { nearestOffsets } from '../../src/transforms/nearest';
 import { samplingGrid } from '../../src/transforms/samplingGrid';
 import { planInverse } from '../../src/transforms/spacingGeometry';
 import { FIXTURES_DIR, describeWithOracle, oracleFile } from '../helpers/oracle';
+import { preprocessWholeBody } from '../../src/apps/totalseg/bundleRecipe';
 
 /**
  * Which resampled voxel the inverse copies into each input voxel, per RAS axis, against PyTorch 1.13's own
@@ -21,7 +21,7 @@ describeWithOracle('nearest-neighbour inverse vs PyTorch grid_sample on the real
     ['3.0mm', 3],
   ])('%s: every axis picks the same resampled index as torch', async (name, mm) => {
     const ct = (await readImage(oracleFile('cranium_ct.nii.gz'))).volume;
-    const back = planInverse(preprocessBundle(ct, mm).inverse.spacing);
+    const back = planInverse(preprocessWholeBody(ct, mm).inverse.spacing);
     const offsets = nearestOffsets(samplingGrid(back.xform, back.inShape, back.outShape))!;
     const stride = [1, back.inShape[0], back.inShape[0] * back.inShape[1]];
     const ours = offsets.map((axis, a) => Array.from(axis, (o) => o / stride[a]));

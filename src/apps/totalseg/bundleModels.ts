@@ -1,4 +1,4 @@
-import { Resolution, SPACING_MM } from '../../infer/segmentTypes';
+import { SPACING_MM, type Resolution } from './bundleRecipe';
 
 /** A released weights file of the bundle `wholeBody_ct_segmentation` (large_files.yml of version 0.2.5). */
 export interface BundleModelFile {

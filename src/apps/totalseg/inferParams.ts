@@ -1,4 +1,5 @@
-import type { LabelDtype, Resolution } from '../../infer/segmentTypes';
+import type { LabelDtype } from '../../infer/segmentTypes';
+import type { Resolution } from './bundleRecipe';
 import type { JsonObject } from '../../core/json';
 import { boolOption, enumOption, numberOption } from './optionValues';
 

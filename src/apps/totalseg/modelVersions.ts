@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Resolution } from '../../infer/segmentTypes';
+import type { Resolution } from './bundleRecipe';
 import { ensureOnnxModel } from '../../model/onnxModelCache';
 import { removeStaleTempFilesSync, writeFileAtomic } from '../../util/atomicWrite';
 import { BUNDLE_MODELS } from './bundleModels';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { ensureOnnxModel } from '../../model/onnxModelCache';
 import { DownloadError, downloadFile } from '../../util/download';
-import { Resolution } from '../../infer/segmentTypes';
+import type { Resolution } from './bundleRecipe';
 import { BUNDLE_MODELS, ModelSource } from './bundleModels';
 
 export interface PullOptions {

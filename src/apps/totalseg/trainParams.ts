@@ -1,4 +1,4 @@
-import type { Resolution } from '../../infer/segmentTypes';
+import type { Resolution } from './bundleRecipe';
 import type { JsonObject } from '../../core/json';
 import { TRAIN_SCOPES, type TrainScope } from '../../train-bridge/trainScope';
 import { boolOption, enumOption, numberOption } from './optionValues';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ApiError } from '../../core/errors';
 import type { InferAdmission, InferRequest, InferResult, InferTask, InferTaskInfo } from '../../core/tasks';
 import { readImageHeader } from '../../io';
-import { SPACING_MM } from '../../infer/segmentTypes';
+import { SPACING_MM } from './bundleRecipe';
 import { checkResampleBudget } from '../../transforms/resampleBudget';
 import { isLimitExceeded, LimitExceededError } from '../../core/resourceLimits';
 import { wholeBodyLabels } from './bundleLabels';

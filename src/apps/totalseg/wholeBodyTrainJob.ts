@@ -1,4 +1,4 @@
-import { SPACING_MM } from '../../infer/segmentTypes';
+import { SPACING_MM } from './bundleRecipe';
 import { ApiError } from '../../core/errors';
 import type { TaskContext } from '../../core/tasks';
 import type { JsonObject, JsonValue } from '../../core/json';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pullBundleModel } from '../../apps/totalseg/pullModels';
-import { Resolution } from '../../infer/segmentTypes';
+import type { Resolution } from '../../apps/totalseg/bundleRecipe';
 import { projectRoot } from '../../util/projectRoot';
 import { makeProgressBar } from '../progressBar';
 import { UsageError } from '../usageError';

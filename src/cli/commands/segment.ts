@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SegmentationRunner } from '../../infer/segmentationRunner';
-import { LabelDtype, OutputFormat, Resolution, SegmentProgress } from '../../infer/segmentTypes';
-import { BUNDLE_CHANNEL_NAMES } from '../../apps/totalseg/bundleLabels';
+import { LabelDtype, OutputFormat, SegmentProgress } from '../../infer/segmentTypes';
+import { wholeBodyRecipe, type Resolution } from '../../apps/totalseg/bundleRecipe';
 import { modelPath } from '../../apps/totalseg/pullModels';
 import { makeProgressBar } from '../progressBar';
 import { UsageError } from '../usageError';
@@ -35,7 +35,6 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   const overlap = Number(values.overlap);
   const outputFormat = values.format as OutputFormat;
   if (!FORMATS.includes(outputFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
-  const labelNames = Object.fromEntries(BUNDLE_CHANNEL_NAMES.map((name, i) => [String(i), name]));
   const resolution: Resolution = values.lowres ? 'lowres' : 'highres';
   const weights = values.weights ?? modelPath(defaultModelsDir(), resolution);
 
@@ -46,7 +45,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     const result = await runner.segment(
-      { inputPath: positionals[0], outputPath: path.resolve(values.output), resolution, modelPath: weights, outputDtype: dtype, overlap, outputFormat, labelNames },
+      { inputPath: positionals[0], outputPath: path.resolve(values.output), recipe: wholeBodyRecipe(resolution), modelPath: weights, outputDtype: dtype, overlap, outputFormat },
       (p: SegmentProgress) => {
         if (p.stage === 'infer') bar.update(p.done, p.total);
       },

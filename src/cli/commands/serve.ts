@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTotalSegApp } from '../../apps/totalseg/createTotalSegApp';
+import { wholeBodySegmenter } from '../../apps/totalseg/segmenter';
 import { modelPath, pullBundleModel } from '../../apps/totalseg/pullModels';
 import { ModelVersions } from '../../apps/totalseg/modelVersions';
 import { TrainStatsHolder, WHOLE_BODY_TRAIN_CONFIG, wholeBodyTrainDescription, wholeBodyTrainJob } from '../../apps/totalseg/wholeBodyTrainJob';
@@ -68,7 +69,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...studies,
     modelFiles: versions,
     trainer: { job: wholeBodyTrainJob(versions, trainStats), description: wholeBodyTrainDescription(), config: WHOLE_BODY_TRAIN_CONFIG, stats: () => trainStats.stats },
-    segmenter: runner,
+    segmenter: wholeBodySegmenter(runner),
     readVolume,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
   });

@@ -1,6 +1,6 @@
 import { makeVolume } from '../../../src/core/volume';
-import type { SegmentRequest, SegmentResult } from '../../../src/infer/segmentTypes';
-import type { Segmenter } from '../../../src/apps/totalseg/segmenter';
+import type { SegmentResult } from '../../../src/infer/segmentTypes';
+import type { Segmenter, WholeBodySegmentRequest as SegmentRequest } from '../../../src/apps/totalseg/segmenter';
 import { readVolumeFile, writeVolumeFile } from './imageFiles';
 
 /**
