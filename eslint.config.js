@@ -22,6 +22,20 @@ const LAYERS = {
   cli: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'datastore', 'tasks', 'train-bridge', 'server', 'apps'],
 };
 
+/** The import-boundary part alone (also used by test/lint to prove that a forbidden import fails). */
+const layerRule = {
+  files: ['src/**/*.ts'],
+  plugins: { boundaries },
+  settings: {
+    'boundaries/elements': Object.keys(LAYERS).map((type) => ({ type, pattern: `src/${type}/**`, mode: 'full' })),
+    'import/resolver': { node: { extensions: ['.ts', '.js'] } },
+  },
+  rules: {
+    'boundaries/no-unknown-files': 'error',
+    'boundaries/element-types': ['error', { default: 'disallow', rules: Object.entries(LAYERS).map(([from, allow]) => ({ from, allow: [from, ...allow] })) }],
+  },
+};
+
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '!eslint.config.js'] },
   js.configs.recommended,
@@ -29,18 +43,19 @@ module.exports = tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
   },
+  layerRule,
   {
-    files: ['src/**/*.ts'],
-    plugins: { boundaries },
-    settings: {
-      'boundaries/elements': Object.keys(LAYERS).map((type) => ({ type, pattern: `src/${type}/**`, mode: 'full' })),
-      'import/resolver': { node: { extensions: ['.ts', '.js'] } },
-    },
+    // supertest answers `res.body` as `any` by design: reading it in assertions is what the tests are for.
+    files: ['test/**/*.ts'],
     rules: {
-      'boundaries/no-unknown-files': 'error',
-      'boundaries/element-types': ['error', { default: 'disallow', rules: Object.entries(LAYERS).map(([from, allow]) => ({ from, allow: [from, ...allow] })) }],
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } } },
 );
 module.exports.LAYERS = LAYERS;
+module.exports.layerRule = layerRule;
