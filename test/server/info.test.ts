@@ -53,7 +53,8 @@ describe('GET /info/', () => {
     const withTrainer = await startTestServer({ segmenter: new GridCopySegmenter(), trainer: { job: async () => undefined, stats: () => ({ epoch: 3, total_epochs: 5, best_metric: 0.7 }) } });
     try {
       const info = (await request(withTrainer.server).get('/info/').expect(200)).body;
-      expect(info.trainers.wholeBody_ct_segmentation.config).toEqual({ device: ['cpu'], pretrained: true, max_epochs: 50, val_split: 0.2 });
+      // One trainer config (the one wbct serve shows): the bundle's options plus highres, scope and lr.
+      expect(info.trainers.wholeBody_ct_segmentation.config).toEqual({ device: ['cpu'], pretrained: true, highres: true, max_epochs: 50, val_split: 0.2, scope: ['auto', 'all', 'decoder', 'head'], lr: 1e-4 });
       expect(info.train_stats).toEqual({ wholeBody_ct_segmentation: { epoch: 3, total_epochs: 5, best_metric: 0.7 } });
     } finally {
       await withTrainer.close();

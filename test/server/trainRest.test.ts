@@ -2,29 +2,29 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
 import { ModelVersions } from '../../src/apps/totalseg/modelVersions';
-import { TrainStatsHolder, WHOLE_BODY_TRAIN_CONFIG, wholeBodyTrainJob } from '../../src/apps/totalseg/wholeBodyTrainJob';
+import { TrainStatsHolder, wholeBodyTrainJob } from '../../src/apps/totalseg/wholeBodyTrainJob';
 import { readImage, writeImage } from '../../src/io';
 import { makeVolume } from '../../src/core/volume';
 import type { SegmentationRunner } from '../../src/infer/segmentationRunner';
 import { describeWithOracle, oracleFile } from '../helpers/oracle';
+import { waitFor } from '../helpers/waitFor';
 import { describeWithRunner, newRunner, TINY_MODEL } from './harness/realRunner';
 import { parseMultipartLikeCgi } from './harness/rawHttp';
 import { startTestServer, type TestServer } from './harness/testServer';
 import { wholeBodySegmenter } from '../../src/apps/totalseg/segmenter';
 
 const MODEL = 'wholeBody_ct_segmentation';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls GET /train/ until `until` holds for the task (bounded: fails the test after `tries` polls). */
-async function pollTrain(t: TestServer, until: (task: Record<string, unknown>) => boolean, tries = 1800): Promise<Record<string, unknown>> {
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    const res = await request(t.server).get('/train/').expect(200);
-    if (until(res.body)) return res.body;
-    last = res.body;
-    await sleep(250);
-  }
-  throw new Error(`training did not reach the expected state; last task: ${JSON.stringify(last)}`);
+/** Polls GET /train/ until `until` holds for the task; fails the test after `timeoutMs` with the last task seen. */
+async function pollTrain(t: TestServer, until: (task: Record<string, unknown>) => boolean, timeoutMs = 450_000): Promise<Record<string, unknown>> {
+  let last: Record<string, unknown> | undefined;
+  return waitFor(
+    async () => {
+      const res = await request(t.server).get('/train/').expect(200);
+      last = res.body as Record<string, unknown>;
+      return until(last) && last;
+    },
+    { what: 'the training to reach the expected state', timeoutMs, intervalMs: 250, detail: () => `last task: ${JSON.stringify(last)}` },
+  );
 }
 
 async function inferLowres(t: TestServer): Promise<Uint8Array> {
@@ -61,7 +61,7 @@ describeWithOracle('training through the REST API', () => {
       t = await startTestServer({
         segmenter: wholeBodySegmenter(runner),
         modelFiles: versions,
-        trainer: { job, config: WHOLE_BODY_TRAIN_CONFIG, stats: () => stats.stats },
+        trainer: { job, stats: () => stats.stats },
       });
     });
     afterAll(async () => {

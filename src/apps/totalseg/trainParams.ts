@@ -3,6 +3,17 @@ import type { JsonObject } from '../../core/json';
 import { TRAIN_SCOPES, type TrainScope } from '../../train-bridge/trainScope';
 import { boolOption, enumOption, numberOption } from './optionValues';
 
+/** Trainer options Slicer shows (its train panel sends them back, first list item selected). */
+export const WHOLE_BODY_TRAIN_CONFIG: JsonObject = {
+  device: ['cpu'],
+  pretrained: true,
+  highres: true,
+  max_epochs: 50,
+  val_split: 0.2,
+  scope: ['auto', ...TRAIN_SCOPES],
+  lr: 1e-4,
+};
+
 export interface WholeBodyTrainParams {
   readonly resolution: Resolution;
   readonly maxEpochs: number;

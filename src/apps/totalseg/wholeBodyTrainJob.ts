@@ -3,7 +3,6 @@ import { ApiError } from '../../core/errors';
 import type { TaskContext } from '../../core/tasks';
 import type { JsonObject, JsonValue } from '../../core/json';
 import { plannedTfBackend } from '../../train-bridge/plannedBackend';
-import { TRAIN_SCOPES } from '../../train-bridge/trainScope';
 import { startTrainWorker } from '../../train-bridge/trainWorkerClient';
 import type { TrainJob } from '../../train-bridge/trainJob';
 import type { TrainProgress } from '../../train-bridge/trainLoop';
@@ -23,16 +22,6 @@ export interface TrainJobOverrides {
   readonly options?: Partial<TrainJob['options']>;
 }
 
-/** Trainer options Slicer shows (its train panel sends them back, first list item selected). */
-export const WHOLE_BODY_TRAIN_CONFIG: JsonObject = {
-  device: ['cpu'],
-  pretrained: true,
-  highres: true,
-  max_epochs: 50,
-  val_split: 0.2,
-  scope: ['auto', ...TRAIN_SCOPES],
-  lr: 1e-4,
-};
 
 /** The trainer's /info line: which TensorFlow.js package will train and the scope `auto` picks with it. */
 export function wholeBodyTrainDescription(): string {

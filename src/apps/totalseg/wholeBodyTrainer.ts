@@ -1,6 +1,6 @@
 import type { TaskContext, TrainTask, TrainTaskInfo } from '../../core/tasks';
 import type { JsonObject, JsonValue } from '../../core/json';
-import { wholeBodyTrainParams } from './trainParams';
+import { WHOLE_BODY_TRAIN_CONFIG, wholeBodyTrainParams } from './trainParams';
 import { WHOLE_BODY_DESCRIPTION, WHOLE_BODY_VERSION } from './wholeBodyInferTask';
 
 /**
@@ -13,13 +13,9 @@ export interface WholeBodyTrainerOptions {
   readonly job: WholeBodyTrainJob;
   /** The trainer's line in /info (default: the model's description). */
   readonly description?: string;
-  /** Options shown in Slicer's train panel (default: device, pretrained, max_epochs, val_split). */
-  readonly config?: JsonObject;
   /** `train_stats` for `/info/`: Slicer reads `epoch`, `total_epochs`, `total_time`, `best_metric`. */
   readonly stats?: () => JsonObject;
 }
-
-export const DEFAULT_TRAIN_CONFIG: JsonObject = { device: ['cpu'], pretrained: true, max_epochs: 50, val_split: 0.2 };
 
 /** The trainer entry of the whole-body model; the request's config defaults are filled in before the job runs. */
 export class WholeBodyTrainer implements TrainTask {
@@ -47,6 +43,6 @@ export class WholeBodyTrainer implements TrainTask {
   }
 
   private config(): JsonObject {
-    return this.options.config ?? DEFAULT_TRAIN_CONFIG;
+    return WHOLE_BODY_TRAIN_CONFIG;
   }
 }

@@ -5,7 +5,7 @@ import { createTotalSegApp } from '../../apps/totalseg/createTotalSegApp';
 import { wholeBodySegmenter } from '../../apps/totalseg/segmenter';
 import { modelPath, pullBundleModel } from '../../apps/totalseg/pullModels';
 import { ModelVersions } from '../../apps/totalseg/modelVersions';
-import { TrainStatsHolder, WHOLE_BODY_TRAIN_CONFIG, wholeBodyTrainDescription, wholeBodyTrainJob } from '../../apps/totalseg/wholeBodyTrainJob';
+import { TrainStatsHolder, wholeBodyTrainDescription, wholeBodyTrainJob } from '../../apps/totalseg/wholeBodyTrainJob';
 import { readImage } from '../../io';
 import { SegmentationRunner } from '../../infer/segmentationRunner';
 import { loadAuthConfig } from '../../server/auth/authConfig';
@@ -68,7 +68,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const app = await createTotalSegApp({
     ...studies,
     modelFiles: versions,
-    trainer: { job: wholeBodyTrainJob(versions, trainStats), description: wholeBodyTrainDescription(), config: WHOLE_BODY_TRAIN_CONFIG, stats: () => trainStats.stats },
+    trainer: { job: wholeBodyTrainJob(versions, trainStats), description: wholeBodyTrainDescription(), stats: () => trainStats.stats },
     segmenter: wholeBodySegmenter(runner),
     readVolume,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
