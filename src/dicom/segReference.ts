@@ -1,5 +1,6 @@
 import type { NaturalDataset } from 'dcmjs';
 import { formatDS } from './part10';
+import { patientStudyModules } from './patientStudyModules';
 import type { DicomSeriesInfo } from './seriesInfo';
 
 /**
@@ -14,16 +15,7 @@ export function segReferenceDataset(series: DicomSeriesInfo): NaturalDataset {
     _meta: {},
     SOPClassUID: series.slices[0].sopClassUid,
     SOPInstanceUID: series.slices[0].sopInstanceUid,
-    PatientName: series.patientName,
-    PatientID: series.patientId,
-    PatientBirthDate: series.patientBirthDate,
-    PatientSex: series.patientSex,
-    StudyInstanceUID: series.studyInstanceUid,
-    StudyDate: series.studyDate,
-    StudyTime: series.studyTime,
-    StudyID: series.studyId,
-    AccessionNumber: series.accessionNumber,
-    ReferringPhysicianName: series.referringPhysicianName,
+    ...patientStudyModules(series),
     SeriesInstanceUID: series.seriesInstanceUid,
     FrameOfReferenceUID: series.frameOfReferenceUid,
     PositionReferenceIndicator: '',

@@ -7,6 +7,7 @@ import { labelColorRgb, labelName } from './labelStyle';
 import { writeFileAtomicSync } from '../util/atomicWrite';
 import { datasetToPart10, dicomDateTime, formatDS, IMPLICIT_VR_LITTLE_ENDIAN, newUid } from './part10';
 import { assertOnSeriesGrid } from './seriesGrid';
+import { patientStudyModules } from './patientStudyModules';
 import type { DicomSeriesInfo } from './seriesInfo';
 import type { DerivedObjectOptions, DerivedObjectResult } from './writeDicomSeg';
 
@@ -69,26 +70,17 @@ export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts
     SOPInstanceUID: sopUid,
     InstanceCreationDate: now.date,
     InstanceCreationTime: now.time,
-    StudyDate: series.studyDate,
-    StudyTime: series.studyTime,
     SeriesDate: now.date,
     SeriesTime: now.time,
-    AccessionNumber: series.accessionNumber,
+    ...patientStudyModules(series),
     Modality: 'RTSTRUCT',
     Manufacturer: 'wbct',
     ManufacturerModelName: (opts.algorithmName ?? 'wholeBody_ct_segmentation').slice(0, 64),
     SoftwareVersions: opts.algorithmVersion ?? '0.1.0',
-    ReferringPhysicianName: series.referringPhysicianName,
     StudyDescription: series.studyDescription,
     SeriesDescription: opts.seriesDescription ?? 'Structures (wbct)',
     OperatorsName: '',
-    PatientName: series.patientName,
-    PatientID: series.patientId,
-    PatientBirthDate: series.patientBirthDate,
-    PatientSex: series.patientSex,
-    StudyInstanceUID: series.studyInstanceUid,
     SeriesInstanceUID: seriesUid,
-    StudyID: series.studyId,
     SeriesNumber: String(opts.seriesNumber ?? 301),
     InstanceNumber: '1',
     FrameOfReferenceUID: series.frameOfReferenceUid,
