@@ -38,5 +38,7 @@ export function torchPeerSecondsPerWindow(weights: string, dims: [number, number
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const m = s[Math.floor(s.length / 2)];
+  if (m === undefined) throw new RangeError('median of no values');
+  return m;
 }

@@ -9,12 +9,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Resolution } from '../src/apps/totalseg/bundleRecipe';
 import { SegmentResult } from '../src/infer/segmentTypes';
 import { benchWeights, torchPeerSecondsPerWindow } from './benchUtil';
 import { writeSyntheticCt } from './syntheticCt';
 
-const RESAMPLED: Record<string, [number, number, number]> = { lowres: [144, 144, 199], highres: [287, 287, 397] };
-const BUDGET_GIB: Record<string, number> = { lowres: 2, highres: 6 };
+const RESOLUTIONS: readonly Resolution[] = ['lowres', 'highres'];
+const RESAMPLED: Record<Resolution, [number, number, number]> = { lowres: [144, 144, 199], highres: [287, 287, 397] };
+const BUDGET_GIB: Record<Resolution, number> = { lowres: 2, highres: 6 };
+
+/** The resolutions to run: both, or the one `--only` names. */
+function resolutionsToRun(only: string | undefined): Resolution[] {
+  if (only === undefined) return [...RESOLUTIONS];
+  const named = RESOLUTIONS.find((r) => r === only);
+  if (named === undefined) throw new Error(`--only must be one of ${RESOLUTIONS.join(', ')}, got ${only}`);
+  return [named];
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,7 +37,7 @@ async function main(): Promise<void> {
     const input = path.join(dir, 'synthetic_ct.nii.gz');
     await writeSyntheticCt(input);
     console.log(`input 512x512x397 int16 (0.84/0.84/1.5 mm), weights ${weights}, ${threads} thread(s)`);
-    for (const resolution of values.only ? [values.only] : ['lowres', 'highres']) {
+    for (const resolution of resolutionsToRun(values.only)) {
       const out = execFileSync(process.execPath, [path.join(__dirname, 'pipelineRun.js'), input, path.join(dir, `${resolution}.nii.gz`), resolution, weights, threads], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],

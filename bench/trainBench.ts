@@ -18,7 +18,8 @@ function sample(roi: number): TrainSample {
   const n = roi ** 3;
   const window = new Float32Array(n).map((_, i) => Math.sin(i * 1e-3) * 0.7);
   // A few classes in slabs, like a partial annotation.
-  const labels = Uint8Array.from({ length: n }, (_, i) => [0, 1, 5, 18][Math.floor((i / n) * 4)]);
+  const slabs = [0, 1, 5, 18];
+  const labels = Uint8Array.from({ length: n }, (_, i) => slabs[Math.floor((i / n) * slabs.length)]!); // i < n: an index < slabs.length
   return { window, labels, dims: [roi, roi, roi] };
 }
 
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   const s = sample(roi);
   console.log(`TensorFlow.js backend ${info.backend} (${info.package}, conv3d ${info.convMode}); weights ${weights}; ${roi}^3 window, ${steps} step(s) per scope`);
   const sd = await readTorchStateDict(weights);
-  for (const scope of values.scopes.split(',').map(parseTrainScope) as TrainScope[]) {
+  for (const scope of values.scopes.split(',').map<TrainScope>(parseTrainScope)) {
     const net = TfSegResNet.fromStateDict(sd, info.convMode, weights);
     let features: CachingFeatureExtractor | undefined;
     if (scope === 'head') {
@@ -53,8 +54,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < steps; i++) {
       const t = performance.now();
       const loss = await trainer.step(s);
-      times.push((performance.now() - t) / 1000);
-      console.log(`  ${scope} step ${i + 1}: ${times[i].toFixed(2)} s (loss ${loss.toFixed(4)})`);
+      const seconds = (performance.now() - t) / 1000;
+      times.push(seconds);
+      console.log(`  ${scope} step ${i + 1}: ${seconds.toFixed(2)} s (loss ${loss.toFixed(4)})`);
     }
     const steady = times.length > 1 ? times.slice(1) : times;
     console.log(`${scope}: ${median(steady).toFixed(2)} s per step (median${times.length > 1 ? ' after the first' : ''}); peak RSS so far ${peakRssGiB().toFixed(2)} GiB`);

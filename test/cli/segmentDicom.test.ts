@@ -23,7 +23,7 @@ describeWithOracle('wbct segment on a DICOM CT series', () => {
     const nii = path.join(dir, 'labels.nii.gz');
     const seg = path.join(dir, 'labels.seg.dcm');
     const rt = path.join(dir, 'labels.rtstruct.dcm');
-    for (const [out, format] of [[nii, 'image'], [seg, 'dicom-seg'], [rt, 'rtstruct']]) {
+    for (const [out, format] of [[nii, 'image'], [seg, 'dicom-seg'], [rt, 'rtstruct']] as const) {
       const r = await runWbct(['segment', seriesDir, '-o', out, '--format', format, ...common]);
       expect([format, r.code, r.stderr.split('\n').filter((l) => /error|wbct segment:/i.test(l))]).toEqual([format, 0, []]);
     }

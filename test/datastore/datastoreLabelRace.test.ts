@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { LocalDatastore } from '../../src/datastore/localDatastore';
 import { gridMismatch } from '../../src/core/gridCheck';
 import type { VolumeReader } from '../../src/core/volumeReader';
-import { readVolumeFile, testImage, testLabel, writeVolumeFile } from './harness/imageFiles';
+import { readVolumeFile, testImage, testLabel, writeVolumeFile } from '../server/harness/imageFiles';
 
 /**
  * Replacing an image while a label for it is uploaded must never leave a label off its image's grid: either the

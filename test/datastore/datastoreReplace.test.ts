@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalDatastore } from '../../src/datastore/localDatastore';
 import type { Volume, VoxelArray } from '../../src/core/volume';
-import { readVolumeFile, testImage, testLabel, writeVolumeFile } from './harness/imageFiles';
+import { readVolumeFile, testImage, testLabel, writeVolumeFile } from '../server/harness/imageFiles';
 
 // Replacing an image under another extension (case001.nii.gz -> case001.nii) must not remove the stored image
 // before its replacement is in place: a crash, or a failed rename, in between left the image with no file at all.
@@ -30,7 +30,7 @@ describe('replacing an image under another extension', () => {
     const bytes = fs.readFileSync(stored);
     // The new file's name is taken by a folder, so the rename into place fails, as a crash at that step would stop it.
     fs.mkdirSync(path.join(root, 'studies', 'case001.nii', 'blocker'), { recursive: true });
-    await expect(store.addImage('case001', await incoming('case001.nii', testImage([12, 10, 9])), {})).rejects.toThrow();
+    await expect(store.addImage('case001', await incoming('case001.nii', testImage([12, 10, 9])), {})).rejects.toMatchObject({ code: 'EISDIR', syscall: 'rename' });
     expect(await store.imagePath('case001')).toBe(stored);
     expect(fs.readFileSync(stored).equals(bytes)).toBe(true);
 

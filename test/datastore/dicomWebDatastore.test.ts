@@ -5,11 +5,11 @@ import { flipRasLps, makeVolume, mulMat4 } from '../../src/core/volume';
 import { DicomWebDatastore } from '../../src/datastore/dicomWebDatastore';
 import { readDicomSeries } from '../../src/dicom/readDicomSeries';
 import { craniumCt, thresholdLabels, writeTestSeries } from '../helpers/testSeries';
-import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
-import { sharedLabelNames } from './helpers/craniumSeries';
-import { describeWithTools } from './helpers/externalTools';
-import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from './helpers/orthanc';
-import { removeTempDirs, tempDir } from './helpers/syntheticSeries';
+import { describeWithOracle, maxAbsDiffRows, ORACLE_DIR } from '../helpers/oracle';
+import { sharedLabelNames } from '../dicom/helpers/craniumSeries';
+import { describeWithTools } from '../dicom/helpers/externalTools';
+import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from '../dicom/helpers/orthanc';
+import { removeTempDirs, tempDir } from '../dicom/helpers/syntheticSeries';
 
 afterAll(removeTempDirs);
 
@@ -39,7 +39,7 @@ describeWithOracle('DicomWebDatastore on a real Orthanc', () => {
 
       const image = await readImage(await store.imagePath(id));
       expect(Buffer.from(image.volume.data.buffer).equals(Buffer.from(volume.data.buffer))).toBe(true);
-      image.volume.affineRas.forEach((row, r) => row.forEach((v, c) => expect(Math.abs(v - volume.affineRas[r][c])).toBeLessThan(1e-4)));
+      expect(maxAbsDiffRows(image.volume.affineRas, volume.affineRas)).toBeLessThan(1e-4);
 
       const labels = thresholdLabels(volume);
       const upload = path.join(tempDir('ds-upload'), 'label.nii.gz');
@@ -55,7 +55,7 @@ describeWithOracle('DicomWebDatastore on a real Orthanc', () => {
       expect(forInfer.items.map((i) => i.name)).toEqual(['spleen', 'liver']);
       const pairs = await fresh.trainingPairs();
       expect(pairs).toHaveLength(1);
-      expect((await fresh.dump()).objects[id].labels.final).toBeDefined();
+      expect((await fresh.dump()).objects[id]?.labels).toEqual({ final: { ext: '.nii.gz', info: { name: `${id}.nii.gz`, seg_series_uid: expect.stringMatching(/^[0-9.]+$/) } } });
     });
 
     it('refuses labels off the grid, unknown ids and new images with catalogued errors', async () => {

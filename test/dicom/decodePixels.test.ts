@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseSlice } from '../../src/dicom/parseSlice';
+import { defined } from '../helpers/defined';
 import { describeWithTools, run, SYSTEM_PYTHON } from './helpers/externalTools';
 import { removeTempDirs, tempDir } from './helpers/syntheticSeries';
 
@@ -29,9 +30,8 @@ describeWithTools(['dcmconv', 'pydicom'], 'pixel decoding agrees with pydicom on
   it.each(SYNTAXES.flatMap(([name, flag]) => ['CT_small.dcm', 'MR_small.dcm'].map((f) => [f, name, flag] as const)))('%s as %s', (file, _name, flag) => {
     const converted = path.join(work, `${flag}_${file}`);
     expect(run('dcmconv', [flag, path.join(PYDICOM_FILES, file), converted]).status).toBe(0);
-    const slice = parseSlice(converted, new Uint8Array(fs.readFileSync(converted)));
-    expect(slice).toBeDefined();
-    const ours = slice!.pixels();
+    const slice = defined(parseSlice(converted, new Uint8Array(fs.readFileSync(converted))), `a parsed slice of ${converted}`);
+    const ours = slice.pixels();
     const theirs = decodeWithPydicom(converted);
     expect(ours.length).toBe(theirs.length);
     expect(Buffer.from(ours.buffer).equals(Buffer.from(theirs.buffer))).toBe(true);

@@ -4,7 +4,7 @@ import { loadDicomSources, MAX_DICOM_FILES } from '../../src/dicom/dicomSources'
 import { listDicomSeries, readDicomSeries } from '../../src/dicom/readDicomSeries';
 import { parseSlice } from '../../src/dicom/parseSlice';
 import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../../src/core/resourceLimits';
-import { ctSeries, deflatedBomb, editDicom, type DicomFile } from '../reliability/harness/dicomFiles';
+import { ctSeries, deflatedBomb, editDicom, editSlice, type DicomFile } from '../reliability/harness/dicomFiles';
 import { buildZip, deflatedEntry, storedEntry, zerosEntry, type RawZipEntry } from '../reliability/harness/rawZip';
 import { removeTempDirs, tempDir } from './helpers/syntheticSeries';
 
@@ -59,8 +59,7 @@ describe('readDicomSeries within limits', () => {
   });
 
   it('one file declaring more voxels than the limit (65535 x 65535 with 160 bytes of pixels): refused by its header', async () => {
-    const files = ctSeries();
-    files[2] = editDicom(files[2], (ds) => {
+    const files = editSlice(ctSeries(), 2, (ds) => {
       ds.Rows = 65535;
       ds.Columns = 65535;
     });
@@ -69,8 +68,7 @@ describe('readDicomSeries within limits', () => {
   });
 
   it('a multi-frame file whose Rows x Columns x frames exceed the limit is refused as too large, not decoded', async () => {
-    const files = ctSeries();
-    files[0] = editDicom(files[0], (ds) => {
+    const files = editSlice(ctSeries(), 0, (ds) => {
       ds.Rows = 4096;
       ds.Columns = 4096;
       ds.NumberOfFrames = '1000';
@@ -201,8 +199,7 @@ describe('folders and single files within limits', () => {
   });
 
   it('a slice whose pixel data is shorter than Rows x Columns is refused before the volume is decoded', async () => {
-    const files = ctSeries();
-    files[4] = editDicom(files[4], (ds) => (ds.Rows = 9));
+    const files = editSlice(ctSeries(), 4, (ds) => (ds.Rows = 9));
     files.forEach((f, k) => {
       if (k < 4) files[k] = editDicom(f, (ds) => (ds.Rows = 9));
     });
@@ -210,8 +207,7 @@ describe('folders and single files within limits', () => {
   });
 
   it('RescaleSlope that is not a finite number is refused, not turned into NaN voxels', async () => {
-    const files = ctSeries();
-    files[1] = editDicom(files[1], (ds) => (ds.RescaleSlope = 'NaN'));
+    const files = editSlice(ctSeries(), 1, (ds) => (ds.RescaleSlope = 'NaN'));
     await expect(readDicomSeries(folder(files))).rejects.toThrow(/RescaleSlope NaN .* are not finite numbers/);
   });
 });

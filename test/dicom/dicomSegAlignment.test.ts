@@ -4,7 +4,8 @@ import { flipRasLps } from '../../src/core/volume';
 import { writeDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { readDicomSeg } from '../../src/dicom/readDicomSeg';
 import { craniumCt } from '../helpers/testSeries';
-import { describeWithOracle, ORACLE_DIR, SHARED_DIR } from '../helpers/oracle';
+import { defined } from '../helpers/defined';
+import { describeWithOracle, maxAbsDiffRows, ORACLE_DIR, SHARED_DIR } from '../helpers/oracle';
 import { craniumCase, sharedLabelNames, type CraniumVariant } from './helpers/craniumSeries';
 import { dciodvfyErrors, dcmdumpErrors, describeWithTools, run, SYSTEM_PYTHON } from './helpers/externalTools';
 import { sampleOnGrid } from './helpers/gridCompare';
@@ -24,7 +25,7 @@ describeWithOracle('DICOM SEG alignment (oracle cranium CT)', () => {
       for (let p = 0; p < niftiOnGrid.length; p++) if (c.volume.data[p] !== niftiOnGrid[p]) hu++;
       expect(hu).toBe(0);
       if (variant !== 'plastimatch') {
-        const ctFile = path.join(c.dir, fs.readdirSync(c.dir)[0]);
+        const ctFile = path.join(c.dir, defined(fs.readdirSync(c.dir)[0], `a file in ${c.dir}`));
         expect(dciodvfyErrors(ctFile)).toEqual([]);
         expect(dcmdumpErrors(ctFile)).toEqual([]);
       }
@@ -43,7 +44,7 @@ describeWithOracle('DICOM SEG alignment (oracle cranium CT)', () => {
       const meta = JSON.parse(fs.readFileSync(json, 'utf8')) as { sopInstanceUids: string[]; affineLps: number[][] };
       expect(meta.sopInstanceUids).toEqual(c.series.slices.map((s) => s.sopInstanceUid));
       const ours = flipRasLps(c.volume.affineRas);
-      for (let r = 0; r < 4; r++) for (let col = 0; col < 4; col++) expect(Math.abs(meta.affineLps[r][col] - ours[r][col])).toBeLessThan(1e-4);
+      expect(maxAbsDiffRows(meta.affineLps, ours)).toBeLessThan(1e-4);
       const readBack = new Uint8Array(fs.readFileSync(raw));
       let differ = 0;
       for (let p = 0; p < readBack.length; p++) if (readBack[p] !== c.labels.data[p]) differ++;

@@ -5,6 +5,7 @@ import { DicomWebClient } from '../../src/dicom/dicomWebClient';
 import { readDicomSeries } from '../../src/dicom/readDicomSeries';
 import { buildDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { craniumCt, thresholdLabels, writeTestSeries } from '../helpers/testSeries';
+import { defined } from '../helpers/defined';
 import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
 import { sharedLabelNames } from './helpers/craniumSeries';
 import { describeWithTools } from './helpers/externalTools';
@@ -33,16 +34,17 @@ describeWithOracle('DicomWebClient against a real Orthanc (DICOMweb plugin)', ()
     it('lists the CT series, fetches it into the cache, and the cached copy reads back identically', async () => {
       const series = await client.searchSeries();
       expect(series).toHaveLength(1);
-      expect(series[0]).toMatchObject({ modality: 'CT', numberOfInstances: 108, seriesDescription: 'cranium flipped-rows-columns', patientName: 'Cranium^Test' });
-      const dir = await client.retrieveSeries(series[0].studyInstanceUid, series[0].seriesInstanceUid);
-      expect(dir).toBe(path.join(cacheDir, series[0].studyInstanceUid, series[0].seriesInstanceUid));
+      const ct = defined(series[0], 'the CT series');
+      expect(ct).toMatchObject({ modality: 'CT', numberOfInstances: 108, seriesDescription: 'cranium flipped-rows-columns', patientName: 'Cranium^Test' });
+      const dir = await client.retrieveSeries(ct.studyInstanceUid, ct.seriesInstanceUid);
+      expect(dir).toBe(path.join(cacheDir, ct.studyInstanceUid, ct.seriesInstanceUid));
       const [fetched, original] = [await readDicomSeries(dir), await readDicomSeries(ctDir)];
       expect(fetched.volume.affineRas).toEqual(original.volume.affineRas);
       expect(Buffer.from(fetched.volume.data.buffer).equals(Buffer.from(original.volume.data.buffer))).toBe(true);
       expect(fetched.series.slices.map((s) => s.sopInstanceUid)).toEqual(original.series.slices.map((s) => s.sopInstanceUid));
       // Cached: a client that cannot reach any server still returns the folder.
       const offline = new DicomWebClient({ baseUrl: 'http://127.0.0.1:9/dicom-web', cacheDir });
-      await expect(offline.retrieveSeries(series[0].studyInstanceUid, series[0].seriesInstanceUid)).resolves.toBe(dir);
+      await expect(offline.retrieveSeries(ct.studyInstanceUid, ct.seriesInstanceUid)).resolves.toBe(dir);
     });
 
     it('stores a DICOM SEG with STOW-RS; QIDO then finds it and WADO returns the same bytes', async () => {

@@ -15,9 +15,10 @@ import { createServer, type WbctServer } from '../../src/server/createServer';
 import { serve, type RunningServer } from '../../src/server/serve';
 import { ServerLog } from '../../src/server/serverLog';
 import { craniumCt, cropVolume, writeTestSeries } from '../helpers/testSeries';
+import { defined } from '../helpers/defined';
 import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
 import { readVolumeFile, writeVolumeFile } from '../server/harness/imageFiles';
-import { parseMultipartLikeCgi, rawRequest, slicerMultipartBody } from '../server/harness/rawHttp';
+import { inferAnswerParts, rawRequest, slicerMultipartBody } from '../server/harness/rawHttp';
 import { describeWithRunner, newRunner, TINY_MODEL } from '../server/harness/realRunner';
 import { sharedLabelNames } from './helpers/craniumSeries';
 import { describeWithTools } from './helpers/externalTools';
@@ -76,9 +77,9 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
         const qido = (await (await fetch(`${orthanc.dicomWebUrl}/series?Modality=SEG&includefield=0008103E`, { headers: { ...auth, Accept: 'application/dicom+json' } })).json()) as Record<string, { Value?: string[] }>[];
         const out: { description: string; file: string }[] = [];
         for (const s of qido) {
-          const uid = s['0020000E'].Value![0];
+          const uid = defined(s['0020000E']?.Value?.[0], 'a SeriesInstanceUID in the QIDO answer');
           const [found] = (await (await fetch(`${orthanc.url}/tools/lookup`, { method: 'POST', headers: auth, body: uid })).json()) as { ID: string }[];
-          const { Instances } = (await (await fetch(`${orthanc.url}/series/${found.ID}`, { headers: auth })).json()) as { Instances: string[] };
+          const { Instances } = (await (await fetch(`${orthanc.url}/series/${defined(found, `Orthanc's id of series ${uid}`).ID}`, { headers: auth })).json()) as { Instances: string[] };
           expect(Instances).toHaveLength(1);
           const file = path.join(scratch, `${uid}.dcm`);
           fs.writeFileSync(file, Buffer.from(await (await fetch(`${orthanc.url}/instances/${Instances[0]}/file`, { headers: auth })).arrayBuffer()));
@@ -133,8 +134,8 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
 
         const answer = await rawRequest(port, 'POST', `/infer/${MODEL}?image=${q(id)}`, slicerMultipartBody(SLICER_PARAMS));
         expect(answer.status).toBe(200);
-        const [, file] = parseMultipartLikeCgi(answer.header('content-type') as string, answer.body);
-        const resultFile = path.join(scratch, file.filename as string);
+        const { file } = inferAnswerParts(answer.header('content-type'), answer.body);
+        const resultFile = path.join(scratch, file.filename);
         fs.writeFileSync(resultFile, file.value);
         const label = await readVolumeFile(resultFile);
         expect(label.shape).toEqual([series.columns, series.rows, 64]);
@@ -153,7 +154,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
 
         const segs = await segFilesInOrthanc();
         expect(segs.map((s) => s.description)).toEqual(['wbct:final']);
-        const inOrthanc: LabelVolume = readDicomSeg(segs[0].file, series, sharedLabelNames());
+        const inOrthanc: LabelVolume = readDicomSeg(defined(segs[0], 'the SEG in Orthanc').file, series, sharedLabelNames());
         expect(Buffer.from(inOrthanc.data).equals(Buffer.from(corrected))).toBe(true);
 
         const after = JSON.parse((await rawRequest(port, 'GET', '/datastore/?output=all')).body.toString('utf8'));
@@ -198,7 +199,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
           StructureSetROISequence: { ROIName: string }[];
         };
         expect(ds.Modality).toBe('RTSTRUCT');
-        expect(ds.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0].RTReferencedSeriesSequence[0].SeriesInstanceUID).toBe(id);
+        expect(ds.ReferencedFrameOfReferenceSequence[0]?.RTReferencedStudySequence[0]?.RTReferencedSeriesSequence[0]?.SeriesInstanceUID).toBe(id);
         const roiNames = ds.StructureSetROISequence.map((r) => r.ROIName);
         expect(roiNames.length).toBeGreaterThan(0);
         for (const name of roiNames) expect(present).toContain(name);

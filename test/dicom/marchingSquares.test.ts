@@ -2,14 +2,18 @@ import { traceContours, type Contour } from '../../src/dicom/marchingSquares';
 import { mergeHolesByKeyhole, signedArea } from '../../src/dicom/keyholeContours';
 import { labelContours } from '../../src/dicom/labelContours';
 import { craniumCt, thresholdLabels } from '../helpers/testSeries';
+import { defined } from '../helpers/defined';
 import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
+
+/** Coordinate `i` of a contour (flat x, y pairs), for indices the loops keep inside it. */
+const coord = (c: Contour, i: number): number => c[i]!;
 
 /** Crossings of the scanline through pixel centres of row y with the polygons (half-open edge rule), sorted. */
 function rowCrossings(contours: readonly Contour[], y: number): number[] {
   const xs: number[] = [];
   for (const c of contours) {
     for (let a = 0, b = c.length - 2; a < c.length; b = a, a += 2) {
-      const [xa, ya, xb, yb] = [c[a], c[a + 1], c[b], c[b + 1]];
+      const [xa, ya, xb, yb] = [coord(c, a), coord(c, a + 1), coord(c, b), coord(c, b + 1)];
       if (ya > y !== yb > y) xs.push(((xb - xa) * (y - ya)) / (yb - ya) + xa);
     }
   }
@@ -19,10 +23,10 @@ function rowCrossings(contours: readonly Contour[], y: number): number[] {
 /** Pixel centres inside `contours` by the even-odd rule; `into` (default a new image) gets them OR-ed in. */
 function rasterise(contours: readonly Contour[], nx: number, ny: number, into = new Uint8Array(nx * ny)): Uint8Array {
   let [top, bottom] = [Infinity, -Infinity];
-  for (const c of contours) for (let i = 1; i < c.length; i += 2) [top, bottom] = [Math.min(top, c[i]), Math.max(bottom, c[i])];
+  for (const c of contours) for (let i = 1; i < c.length; i += 2) [top, bottom] = [Math.min(top, coord(c, i)), Math.max(bottom, coord(c, i))];
   for (let y = Math.max(0, Math.ceil(top)); y <= Math.min(ny - 1, bottom); y++) {
     const xs = rowCrossings(contours, y);
-    for (let n = 0; n + 1 < xs.length; n += 2) for (let x = Math.max(0, Math.ceil(xs[n])); x < xs[n + 1] && x < nx; x++) into[x + nx * y] = 1;
+    for (let n = 0; n + 1 < xs.length; n += 2) for (let x = Math.max(0, Math.ceil(xs[n]!)); x < xs[n + 1]! && x < nx; x++) into[x + nx * y] = 1;
   }
   return into;
 }
@@ -35,7 +39,7 @@ function rasteriseUnion(contours: readonly Contour[], nx: number, ny: number): U
 }
 
 function fromRows(rows: string[]): { mask: Uint8Array; nx: number; ny: number } {
-  const nx = rows[0].length;
+  const nx = rows[0]?.length ?? 0;
   return { mask: Uint8Array.from(rows.join('').split(''), (c) => (c === '#' ? 1 : 0)), nx, ny: rows.length };
 }
 
@@ -90,8 +94,10 @@ describe('traceContours (marching squares)', () => {
 
   it('holes wind opposite to outer boundaries and straight runs collapse to their corners', () => {
     const { mask, nx, ny } = fromRows(['#####', '#...#', '#...#', '#...#', '#####']);
-    const signedArea = (c: Contour) => c.reduce((acc, _v, a) => (a % 2 ? acc : acc + c[a] * c[(a + 3) % c.length] - c[(a + 2) % c.length] * c[a + 1]), 0) / 2;
-    const [outer, hole] = trace(mask, nx, ny).sort((a, b) => Math.abs(signedArea(b)) - Math.abs(signedArea(a)));
+    const signedArea = (c: Contour) => c.reduce((acc, _v, a) => (a % 2 ? acc : acc + coord(c, a) * coord(c, (a + 3) % c.length) - coord(c, (a + 2) % c.length) * coord(c, a + 1)), 0) / 2;
+    const contours = trace(mask, nx, ny).sort((a, b) => Math.abs(signedArea(b)) - Math.abs(signedArea(a)));
+    expect(contours).toHaveLength(2);
+    const [outer, hole] = [defined(contours[0], 'the outer boundary'), defined(contours[1], 'the hole')];
     expect(Math.sign(signedArea(outer))).toBe(-Math.sign(signedArea(hole)));
     expect(outer.length / 2).toBe(8); // a 5x5 square with its four corners cut
   });

@@ -5,6 +5,8 @@ import { readDicomSeries, listDicomSeries } from '../../src/dicom/readDicomSerie
 import { writeCtSeries } from '../helpers/writeCtSeries';
 import { newUid } from '../../src/dicom/part10';
 import { mulMat4, type Mat4 } from '../../src/core/volume';
+import { defined } from '../helpers/defined';
+import { maxAbsDiffRows } from '../helpers/oracle';
 import { reverseAxes } from '../helpers/testSeries';
 import { editDicomFile, indexVolume, OBLIQUE_FREE_AFFINE, removeTempDirs, tempDir } from './helpers/syntheticSeries';
 
@@ -13,7 +15,7 @@ afterAll(removeTempDirs);
 const SHAPE: [number, number, number] = [7, 5, 6];
 
 function expectAffineClose(a: Mat4, b: Mat4, tol = 1e-6): void {
-  for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) expect(Math.abs(a[r][c] - b[r][c])).toBeLessThan(tol);
+  expect(maxAbsDiffRows(a, b)).toBeLessThan(tol);
 }
 
 describe('readDicomSeries on series written by writeCtSeries', () => {
@@ -57,12 +59,13 @@ describe('readDicomSeries rejects what is not one regular grid', () => {
   const original = indexVolume(SHAPE, OBLIQUE_FREE_AFFINE);
   const freshSeries = () => {
     const dir = path.join(tempDir('bad'), 'series');
-    return { dir, written: writeCtSeries(original, dir) };
+    const written = writeCtSeries(original, dir);
+    return { dir, written, file: (k: number) => defined(written.files[k], `slice file ${k}`) };
   };
 
   it('missing slice: error, or loaded with the gap recorded when allowIrregular', async () => {
-    const { dir, written } = freshSeries();
-    fs.rmSync(written.files[3]);
+    const { dir, file } = freshSeries();
+    fs.rmSync(file(3));
     await expect(readDicomSeries(dir)).rejects.toThrow(/missing slice\(s\): gap of 5\.0000 mm .*allowIrregular/);
     const { volume, series } = await readDicomSeries(dir, { allowIrregular: true });
     expect(volume.shape[2]).toBe(5);
@@ -70,8 +73,8 @@ describe('readDicomSeries rejects what is not one regular grid', () => {
   });
 
   it('uneven spacing', async () => {
-    const { dir, written } = freshSeries();
-    editDicomFile(written.files[2], (ds) => ((ds.ImagePositionPatient as number[])[2] = Number((ds.ImagePositionPatient as number[])[2]) + 0.6));
+    const { dir, file } = freshSeries();
+    editDicomFile(file(2), (ds) => ((ds.ImagePositionPatient as number[])[2] = Number((ds.ImagePositionPatient as number[])[2]) + 0.6));
     await expect(readDicomSeries(dir)).rejects.toThrow(/inconsistent slice spacing/);
   });
 
@@ -86,15 +89,15 @@ describe('readDicomSeries rejects what is not one regular grid', () => {
   });
 
   it('two slices at one position', async () => {
-    const { dir, written } = freshSeries();
-    fs.copyFileSync(written.files[1], path.join(dir, 'copy.dcm'));
+    const { dir, file } = freshSeries();
+    fs.copyFileSync(file(1), path.join(dir, 'copy.dcm'));
     editDicomFile(path.join(dir, 'copy.dcm'), (ds) => (ds.SOPInstanceUID = newUid()));
     await expect(readDicomSeries(dir)).rejects.toThrow(/two slices at the same position/);
   });
 
   it('a localizer (scout) in the same series is left out, not treated as a misoriented slice', async () => {
-    const { dir, written } = freshSeries();
-    fs.copyFileSync(written.files[0], path.join(dir, 'scout.dcm'));
+    const { dir, written, file } = freshSeries();
+    fs.copyFileSync(file(0), path.join(dir, 'scout.dcm'));
     editDicomFile(path.join(dir, 'scout.dcm'), (ds) => {
       ds.SOPInstanceUID = newUid();
       ds.ImageType = ['ORIGINAL', 'PRIMARY', 'LOCALIZER'];
@@ -106,8 +109,8 @@ describe('readDicomSeries rejects what is not one regular grid', () => {
   });
 
   it('mixed orientation within one series', async () => {
-    const { dir, written } = freshSeries();
-    editDicomFile(written.files[4], (ds) => (ds.ImageOrientationPatient = ['0', '1', '0', '1', '0', '0']));
+    const { dir, file } = freshSeries();
+    editDicomFile(file(4), (ds) => (ds.ImageOrientationPatient = ['0', '1', '0', '1', '0', '0']));
     await expect(readDicomSeries(dir)).rejects.toThrow(/mixed orientations in one series/);
   });
 
@@ -123,9 +126,9 @@ describe('readDicomSeries rejects what is not one regular grid', () => {
   });
 
   it('compressed transfer syntax: error that says how to convert', async () => {
-    const { dir, written } = freshSeries();
+    const { dir, file } = freshSeries();
     const jpegLossless = '1.2.840.10008.1.2.4.70';
-    editDicomFile(written.files[0], () => undefined, jpegLossless);
+    editDicomFile(file(0), () => undefined, jpegLossless);
     await expect(readDicomSeries(dir)).rejects.toThrow(/compressed transfer syntax 1\.2\.840\.10008\.1\.2\.4\.70 is not supported; convert/);
   });
 
@@ -133,9 +136,9 @@ describe('readDicomSeries rejects what is not one regular grid', () => {
     const empty = tempDir('empty');
     fs.writeFileSync(path.join(empty, 'notes.txt'), 'hello');
     await expect(readDicomSeries(empty)).rejects.toThrow(/no DICOM image slices found/);
-    const { dir, written } = freshSeries();
-    fs.writeFileSync(written.files[2], fs.readFileSync(written.files[2]).subarray(0, 400));
-    await expect(readDicomSeries(dir)).rejects.toThrow(new RegExp(`${path.basename(written.files[2])}: unreadable DICOM file`));
+    const { dir, file } = freshSeries();
+    fs.writeFileSync(file(2), fs.readFileSync(file(2)).subarray(0, 400));
+    await expect(readDicomSeries(dir)).rejects.toThrow(new RegExp(`${path.basename(file(2))}: unreadable DICOM file`));
     await expect(readDicomSeries(path.join(empty, 'nope'))).rejects.toThrow(/no such file or folder/);
   });
 });

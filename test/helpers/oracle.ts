@@ -36,8 +36,14 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
   let m = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
+    const d = Math.abs(a[i]! - b[i]!); // i < a.length === b.length
     if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
   }
   return m;
+}
+
+/** Largest |a-b| over two matrices (arrays of rows) of one shape (throws when the shapes differ). */
+export function maxAbsDiffRows(a: ReadonlyArray<ArrayLike<number>>, b: ReadonlyArray<ArrayLike<number>>): number {
+  if (a.length !== b.length) throw new Error(`row count mismatch: ${a.length} vs ${b.length}`);
+  return a.reduce((m, row, r) => Math.max(m, maxAbsDiff(row, b[r]!)), 0); // r < a.length === b.length
 }

@@ -23,7 +23,7 @@ export function reverseAxes<T extends Volume<Float32Array> | LabelVolume>(v: T, 
     const sk = flips[2] ? nz - 1 - k : k;
     for (let j = 0; j < ny; j++) {
       const sj = flips[1] ? ny - 1 - j : j;
-      for (let i = 0; i < nx; i++) out[i + nx * (j + ny * k)] = v.data[(flips[0] ? nx - 1 - i : i) + nx * (sj + ny * sk)];
+      for (let i = 0; i < nx; i++) out[i + nx * (j + ny * k)] = v.data[(flips[0] ? nx - 1 - i : i) + nx * (sj + ny * sk)]!; // inside the shape
     }
   }
   const d = (flip: boolean, n: number): [number, number] => (flip ? [-1, n - 1] : [1, 0]);
@@ -38,15 +38,14 @@ export function cropVolume(v: Volume<Float32Array>, lo: Vec3, size: Vec3): Volum
   const out = new Float32Array(size[0] * size[1] * size[2]);
   for (let k = 0; k < size[2]; k++)
     for (let j = 0; j < size[1]; j++)
-      for (let i = 0; i < size[0]; i++) out[i + size[0] * (j + size[1] * k)] = v.data[lo[0] + i + nx * (lo[1] + j + ny * (lo[2] + k))];
+      for (let i = 0; i < size[0]; i++) out[i + size[0] * (j + size[1] * k)] = v.data[lo[0] + i + nx * (lo[1] + j + ny * (lo[2] + k))] ?? NaN; // NaN: the box leaves the volume
   const shift: Mat4 = [[1, 0, 0, lo[0]], [0, 1, 0, lo[1]], [0, 0, 1, lo[2]], [0, 0, 0, 1]];
   return makeVolume(out, size, mulMat4(v.affineRas, shift));
 }
 
 /** The test label map: bone (HU > 300) = 1, soft tissue (-100 < HU <= 300) = 5, all else 0. */
 export function thresholdLabels(ct: Volume<Float32Array>): LabelVolume {
-  const out = new Uint8Array(ct.data.length);
-  for (let p = 0; p < out.length; p++) out[p] = ct.data[p] > 300 ? 1 : ct.data[p] > -100 ? 5 : 0;
+  const out = Uint8Array.from(ct.data, (hu) => (hu > 300 ? 1 : hu > -100 ? 5 : 0));
   return makeVolume(out, ct.shape, ct.affineRas);
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { flipRasLps, type Vec3, type Volume, type VoxelArray } from '../../src/core/volume';
+import { flipRasLps, type Axis4, type Vec3, type Volume, type VoxelArray } from '../../src/core/volume';
 import { datasetToPart10, dicomDateTime, formatDS, newUid } from '../../src/dicom/part10';
 
 export interface WriteCtSeriesOptions {
@@ -26,7 +26,7 @@ export interface WrittenCtSeries {
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 
-function column(m: Volume<VoxelArray>['affineRas'], c: number): Vec3 {
+function column(m: Volume<VoxelArray>['affineRas'], c: Axis4): Vec3 {
   return [m[0][c], m[1][c], m[2][c]];
 }
 
@@ -42,8 +42,7 @@ function storedPixels(volume: Volume<VoxelArray>): { pixels: Uint16Array; interc
   }
   const intercept = Math.min(0, Math.floor(min));
   if (round(max) - intercept > 65535) throw new RangeError(`values span ${min}..${max}, more than 16 bits can store`);
-  const pixels = new Uint16Array(volume.data.length);
-  for (let p = 0; p < pixels.length; p++) pixels[p] = round(volume.data[p]) - intercept;
+  const pixels = Uint16Array.from(volume.data, (v) => round(v) - intercept);
   return { pixels, intercept };
 }
 
@@ -57,8 +56,8 @@ export function writeCtSeries(volume: Volume<VoxelArray>, outDir: string, opts: 
   const lps = flipRasLps(volume.affineRas);
   const [ci, cj, ck] = [column(lps, 0), column(lps, 1), column(lps, 2)];
   const [si, sj] = [Math.hypot(...ci), Math.hypot(...cj)];
-  const row = ci.map((v) => v / si);
-  const col = cj.map((v) => v / sj);
+  const unit = (v: Vec3, n: number): Vec3 => [v[0] / n, v[1] / n, v[2] / n];
+  const [row, col] = [unit(ci, si), unit(cj, sj)];
   if (Math.abs(row[0] * col[0] + row[1] * col[1] + row[2] * col[2]) > 1e-6) throw new RangeError('volume i and j axes are not orthogonal; DICOM slices need orthogonal rows and columns');
   const [nx, ny, nz] = volume.shape;
   const { pixels, intercept } = storedPixels(volume);
@@ -72,7 +71,7 @@ export function writeCtSeries(volume: Volume<VoxelArray>, outDir: string, opts: 
   const names: string[] = [];
   try {
     for (let k = 0; k < nz; k++) {
-      const ipp = [0, 1, 2].map((a) => lps[a][3] + ck[a] * k);
+      const ipp = ([0, 1, 2] as const).map((a) => lps[a][3] + ck[a] * k);
       const sop = newUid();
       const dataset = {
         SpecificCharacterSet: 'ISO_IR 192',

@@ -14,13 +14,13 @@ import { FIXTURES_DIR, describeWithOracle, maxAbsDiff, oracleFile, readF32, read
 /** C-order [D][H][W] (last fastest) -> the i-fastest layout of Volume.data. */
 function cOrderToIFastest(c: Float32Array, [D, H, W]: Vec3): Float32Array {
   const out = new Float32Array(c.length);
-  for (let d = 0; d < D; d++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[d + D * (h + H * w)] = c[(d * H + h) * W + w];
+  for (let d = 0; d < D; d++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[d + D * (h + H * w)] = c[(d * H + h) * W + w]!; // inside [D, H, W]
   return out;
 }
 
 function iFastestToCOrder(v: Uint8Array, [D, H, W]: Vec3): Uint8Array {
   const out = new Uint8Array(v.length);
-  for (let d = 0; d < D; d++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[(d * H + h) * W + w] = v[d + D * (h + H * w)];
+  for (let d = 0; d < D; d++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[(d * H + h) * W + w] = v[d + D * (h + H * w)]!; // inside [D, H, W]
   return out;
 }
 
@@ -90,11 +90,11 @@ describeWithOracle('sliding window vs MONAI SlidingWindowInferer (tiny model, ro
 
 describe('sliding window memory bound', () => {
   // A deterministic 3-channel "model": channel c = input * (c - 1) + c * 0.1.
-  const predict: Predictor = async (batch, count, roi) => {
+  const predict: Predictor = (batch, count, roi) => {
     const v = roi[0] * roi[1] * roi[2];
     const out = new Float32Array(count * 3 * v);
-    for (let n = 0; n < count; n++) for (let c = 0; c < 3; c++) for (let i = 0; i < v; i++) out[(n * 3 + c) * v + i] = batch[n * v + i] * (c - 1) + c * 0.1;
-    return out;
+    for (let n = 0; n < count; n++) for (let c = 0; c < 3; c++) for (let i = 0; i < v; i++) out[(n * 3 + c) * v + i] = batch[n * v + i]! * (c - 1) + c * 0.1; // n < count windows of v voxels
+    return Promise.resolve(out);
   };
   const image = (shape: Vec3) => ({ shape, data: new Float32Array(shape[0] * shape[1] * shape[2]).map((_, i) => Math.sin(i * 0.37) + Math.cos(i * 0.011)) });
 
@@ -112,15 +112,18 @@ describe('sliding window memory bound', () => {
 
   test('a linear head after blending, in chunks smaller than a row, equals blending the head outputs', async () => {
     const shape: Vec3 = [20, 18, 30];
-    const W = [[0.5, -1, 2], [1, 1, 1], [-0.3, 0.2, 0.9], [0, 2, -1]];
-    const b = [0.1, -0.2, 0.3, 0];
+    // Each output channel's three weights, then its bias.
+    const HEAD: ReadonlyArray<readonly [number, number, number, number]> = [[0.5, -1, 2, 0.1], [1, 1, 1, -0.2], [-0.3, 0.2, 0.9, 0.3], [0, 2, -1, 0]];
     const head: BlendedHead = {
       inChannels: 3,
       outChannels: 4,
-      apply: async (x, L) => {
+      apply: (x, L) => {
         const y = new Float32Array(4 * L);
-        for (let o = 0; o < 4; o++) for (let l = 0; l < L; l++) y[o * L + l] = W[o][0] * x[l] + W[o][1] * x[L + l] + W[o][2] * x[2 * L + l] + b[o] * x[3 * L + l];
-        return y;
+        // x: the three blended channels and the blended weight (sum g), L voxels each.
+        HEAD.forEach(([w0, w1, w2, bias], o) => {
+          for (let l = 0; l < L; l++) y[o * L + l] = w0 * x[l]! + w1 * x[L + l]! + w2 * x[2 * L + l]! + bias * x[3 * L + l]!;
+        });
+        return Promise.resolve(y);
       },
     };
     const headFirst: Predictor = async (batch, count, roi) => {
@@ -128,7 +131,9 @@ describe('sliding window memory bound', () => {
       const f = await predict(batch, count, roi);
       const out = new Float32Array(count * 4 * v);
       for (let n = 0; n < count; n++) {
-        for (let o = 0; o < 4; o++) for (let i = 0; i < v; i++) out[(n * 4 + o) * v + i] = W[o][0] * f[n * 3 * v + i] + W[o][1] * f[(n * 3 + 1) * v + i] + W[o][2] * f[(n * 3 + 2) * v + i] + b[o];
+        HEAD.forEach(([w0, w1, w2, bias], o) => {
+          for (let i = 0; i < v; i++) out[(n * 4 + o) * v + i] = w0 * f[n * 3 * v + i]! + w1 * f[(n * 3 + 1) * v + i]! + w2 * f[(n * 3 + 2) * v + i]! + bias;
+        });
       }
       return out;
     };

@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib';
 import { readImage, writeImage } from '../../src/io';
 import { encodeNifti1Header } from '../../src/io/niftiHeader';
 import { niftiBytes } from './niftiBytes';
-import { AFFINES, patternVolume, tempDir } from './volumeCases';
+import { AFFINE_OF, patternVolume, tempDir } from './volumeCases';
 
 const dir = tempDir();
 const sform = { sformCode: 1, srow: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]] as [[number, number, number, number], [number, number, number, number], [number, number, number, number]] };
@@ -79,7 +79,7 @@ describe('bad input gives an error naming the file and the problem', () => {
   it('an output that cannot be written leaves nothing behind', async () => {
     const out = path.join(dir, 'out');
     fs.mkdirSync(out);
-    const labels = patternVolume('float32', [4, 3, 2], AFFINES[0][1]);
+    const labels = patternVolume('float32', [4, 3, 2], AFFINE_OF.identity);
     await expect(writeImage(path.join(out, 'labels.nii.gz'), labels, { dtype: 'uint8' })).rejects.toThrow(/labels\.nii\.gz: value .* does not fit in uint8/);
     await expect(writeImage(path.join(out, 'labels.mha'), labels)).rejects.toThrow(/labels\.mha: cannot tell the output format/);
     await expect(writeImage(path.join(dir, 'missing-dir', 'labels.nrrd'), labels)).rejects.toThrow(/ENOENT/);
@@ -88,8 +88,8 @@ describe('bad input gives an error naming the file and the problem', () => {
 
   it('replaces an existing output atomically', async () => {
     const file = path.join(dir, 'replace.nrrd');
-    await writeImage(file, patternVolume('uint8', [4, 3, 2], AFFINES[0][1]));
-    const second = patternVolume('int16', [2, 2, 2], AFFINES[1][1]);
+    await writeImage(file, patternVolume('uint8', [4, 3, 2], AFFINE_OF.identity));
+    const second = patternVolume('int16', [2, 2, 2], AFFINE_OF['LPS CT']);
     await writeImage(file, second);
     const back = await readImage(file, { voxels: 'stored' });
     expect(back.volume.shape).toEqual([2, 2, 2]);

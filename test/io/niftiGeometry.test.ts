@@ -4,6 +4,7 @@ import { readImage } from '../../src/io';
 import type { Nifti1Header } from '../../src/io/niftiHeader';
 import { geometryOfAffine } from '../../src/io/niftiWrite';
 import type { Mat4 } from '../../src/core/volume';
+import { maxAbsDiffRows } from '../helpers/oracle';
 import { niftiBytes } from './niftiBytes';
 import { AFFINES, tempDir } from './volumeCases';
 
@@ -16,7 +17,7 @@ async function affineOf(fields: Partial<Omit<Nifti1Header, 'littleEndian'>>): Pr
 }
 
 function expectClose(a: Mat4, b: Mat4, tol: number): void {
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(Math.abs(a[i][j] - b[i][j])).toBeLessThanOrEqual(tol);
+  expect(maxAbsDiffRows(a, b)).toBeLessThanOrEqual(tol);
 }
 
 describe('NIfTI geometry follows nibabel (sform, else qform, else pixdim)', () => {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { readImage, writeImage, VOXEL_DTYPES, type VoxelDType } from '../../src/io';
-import { AFFINES, patternVolume, sameVoxels, tempDir } from './volumeCases';
+import { AFFINE_OF, AFFINES, patternVolume, sameVoxels, tempDir } from './volumeCases';
 
 const dir = tempDir();
 const SHAPE = [7, 5, 3] as const;
@@ -23,7 +23,7 @@ describe('image round trips keep voxels and geometry exactly', () => {
   });
 
   it('reads float32 by default, as MONAI loads images', async () => {
-    const volume = patternVolume('int16', SHAPE, AFFINES[1][1]);
+    const volume = patternVolume('int16', SHAPE, AFFINE_OF['LPS CT']);
     const file = path.join(dir, 'as-float.nii.gz');
     await writeImage(file, volume);
     const back = await readImage(file);
@@ -41,7 +41,7 @@ describe('image round trips keep voxels and geometry exactly', () => {
 
   it('writes a NIfTI result on the input grid with the input sform/qform fields unchanged', async () => {
     const input = path.join(dir, 'input.nii.gz');
-    await writeImage(input, patternVolume('int16', SHAPE, AFFINES[3][1]));
+    await writeImage(input, patternVolume('int16', SHAPE, AFFINE_OF.oblique));
     const loaded = await readImage(input);
     const labels = patternVolume('uint8', SHAPE, loaded.volume.affineRas);
     const out = path.join(dir, 'labels.nii.gz');
@@ -52,7 +52,7 @@ describe('image round trips keep voxels and geometry exactly', () => {
   });
 
   it('converts the voxel type on write when asked, refusing values that do not fit', async () => {
-    const labels = patternVolume('float32', SHAPE, AFFINES[0][1]);
+    const labels = patternVolume('float32', SHAPE, AFFINE_OF.identity);
     labels.data.forEach((_, i) => (labels.data[i] = i % 105));
     const file = path.join(dir, 'labels-u8.nrrd');
     await writeImage(file, labels, { dtype: 'uint8' });

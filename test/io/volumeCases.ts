@@ -8,12 +8,13 @@ import { makeVolume, type Mat4, type Vec3, type Volume, type VoxelArray } from '
 const f = Math.fround;
 
 /** Named voxel -> RAS affines: axis-aligned, flipped (LPS as DICOM gives), permuted, and oblique. */
-export const AFFINES: ReadonlyArray<[string, Mat4]> = [
-  ['identity', [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]],
-  ['LPS CT', [[f(-0.7421875), 0, 0, f(189.62891)], [0, f(-0.7421875), 0, f(210.12891)], [0, 0, 2.5, f(-1023.25)], [0, 0, 0, 1]]],
-  ['permuted PSR', [[0, 0, f(1.25), -80], [f(-0.9), 0, 0, 96], [0, f(-1.1), 0, 40], [0, 0, 0, 1]]],
-  ['oblique', [[f(0.9659258), f(-0.0669873), f(0.25), f(-12.5)], [f(0.2588190), f(0.25), f(-0.9330127)*2, f(33.3)], [0, f(0.9659258), f(0.5)*2, f(-7.75)], [0, 0, 0, 1]]],
-];
+export const AFFINE_OF: Readonly<Record<'identity' | 'LPS CT' | 'permuted PSR' | 'oblique', Mat4>> = {
+  identity: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+  'LPS CT': [[f(-0.7421875), 0, 0, f(189.62891)], [0, f(-0.7421875), 0, f(210.12891)], [0, 0, 2.5, f(-1023.25)], [0, 0, 0, 1]],
+  'permuted PSR': [[0, 0, f(1.25), -80], [f(-0.9), 0, 0, 96], [0, f(-1.1), 0, 40], [0, 0, 0, 1]],
+  oblique: [[f(0.9659258), f(-0.0669873), f(0.25), f(-12.5)], [f(0.2588190), f(0.25), f(-0.9330127)*2, f(33.3)], [0, f(0.9659258), f(0.5)*2, f(-7.75)], [0, 0, 0, 1]],
+};
+export const AFFINES: ReadonlyArray<[string, Mat4]> = Object.entries(AFFINE_OF);
 
 /** Deterministic pseudo-random voxels spanning the type's range (LCG, so tests need no seed library). */
 export function patternVolume(dtype: VoxelDType, shape: Vec3, affine: Mat4): Volume<VoxelArray> {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
+import { parser as tsParser } from 'typescript-eslint';
 import { projectRoot } from '../../src/util/projectRoot';
 
 /** eslint.config.js is CommonJS; its layer table and the boundary rule are exported beside the config. */
@@ -21,9 +22,9 @@ function readmeLayers(): Record<string, string[]> {
 }
 
 async function layerErrors(file: string, code: string): Promise<string[]> {
-  const eslint = new ESLint({ cwd: projectRoot(), overrideConfigFile: true, overrideConfig: [{ languageOptions: { parser: require('typescript-eslint').parser } }, config.layerRule] });
+  const eslint = new ESLint({ cwd: projectRoot(), overrideConfigFile: true, overrideConfig: [{ languageOptions: { parser: tsParser } }, config.layerRule] });
   const [result] = await eslint.lintText(code, { filePath: path.join(projectRoot(), file) });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'boundaries/element-types').map((m) => m.message);
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'boundaries/dependencies').map((m) => m.message);
 }
 
 describe('the layer diagram', () => {

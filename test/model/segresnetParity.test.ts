@@ -4,6 +4,7 @@ import { buildSegResNetOnnx } from '../../src/model/buildSegResNetOnnx';
 import { SegResNetSession } from '../../src/model/segresnetSession';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import { argmaxChannels } from '../../src/infer/argmax';
+import { defined } from '../helpers/defined';
 import { FIXTURES_DIR, describeWithOracle, maxAbsDiff, oracleFile, readF32, readU8 } from '../helpers/oracle';
 import * as ort from 'onnxruntime-node';
 
@@ -29,8 +30,9 @@ interface Samples {
 /** Largest difference between our logits and the oracle's sampled voxels. */
 function sampleDiff(logits: Float32Array, voxels: number, samples: Samples): number {
   let m = 0;
+  if (samples.logits.length !== samples.flat_index.length) throw new Error(`${samples.flat_index.length} sample positions but ${samples.logits.length} logit vectors`);
   samples.flat_index.forEach((fi, k) => {
-    for (let c = 0; c < samples.logits[k].length; c++) m = Math.max(m, Math.abs(logits[c * voxels + fi] - samples.logits[k][c]));
+    samples.logits[k]!.forEach((theirs, c) => (m = Math.max(m, Math.abs(logits[c * voxels + fi]! - theirs)))); // k < logits.length; c < the 105 channels
   });
   return m;
 }
@@ -64,9 +66,8 @@ describeWithOracle('SegResNet ONNX vs MONAI (oracle)', () => {
     const out = await session.run({ image: new ort.Tensor('float32', readF32(oracleFile('tiny_input_24.f32')), [1, 1, 24, 24, 24]) });
     const names = Object.keys(index.tensors);
     expect(names.length).toBe(12);
-    for (const name of names) {
-      const { file, shape } = index.tensors[name];
-      const ours = out[name === 'conv_final' ? 'logits' : name];
+    for (const [name, { file, shape }] of Object.entries(index.tensors)) {
+      const ours = defined(out[name === 'conv_final' ? 'logits' : name], `the session's output for ${name}`);
       expect([name, ours.dims]).toEqual([name, shape]);
       expect([name, maxAbsDiff(ours.data as Float32Array, readF32(oracleFile('tiny_intermediates', file))) < 1e-4]).toEqual([name, true]);
     }
@@ -90,7 +91,7 @@ describeWithOracle('SegResNet ONNX vs MONAI (oracle)', () => {
       let top1 = -Infinity;
       let top2 = -Infinity;
       for (let c = 0; c < 105; c++) {
-        const x = out.data[c * voxels + v];
+        const x = out.data[c * voxels + v]!; // v < voxels, c < the 105 channels
         if (x > top1) [top1, top2] = [x, top1];
         else if (x > top2) top2 = x;
       }

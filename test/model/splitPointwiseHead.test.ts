@@ -3,6 +3,7 @@ import { buildSegResNetOnnx } from '../../src/model/buildSegResNetOnnx';
 import { SegResNetSession } from '../../src/model/segresnetSession';
 import { splitPointwiseHead } from '../../src/model/splitPointwiseHead';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
+import { defined } from '../helpers/defined';
 import { FIXTURES_DIR, describeWithOracle, maxAbsDiff, oracleFile, readF32 } from '../helpers/oracle';
 
 const tinyWeights = path.join(FIXTURES_DIR, 'model', 'segresnet105_tiny_seed1.pt');
@@ -10,8 +11,7 @@ const tinyWeights = path.join(FIXTURES_DIR, 'model', 'segresnet105_tiny_seed1.pt
 describe('splitPointwiseHead', () => {
   test('cuts SegResNet before conv_final.2 and returns its weights as a [105, 8] matrix', async () => {
     const sd = await readTorchStateDict(tinyWeights);
-    const split = splitPointwiseHead(buildSegResNetOnnx(sd).model)!;
-    expect(split).toBeDefined();
+    const split = defined(splitPointwiseHead(buildSegResNetOnnx(sd).model), 'a split graph');
     expect(split.head.inChannels).toBe(8);
     expect(split.head.outChannels).toBe(105);
     expect(Array.from(split.head.weight)).toEqual(Array.from(sd.get('conv_final.2.conv.weight')!.data));

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { signJwt } from '../../src/server/auth/jwt';
 import { satisfiesRole, type Role } from '../../src/server/auth/roles';
+import { defined } from '../helpers/defined';
 import { authConfigFor, loginAll, TEST_SECRET, type TestUser } from '../server/authTestUsers';
 import { GridCopySegmenter } from '../server/harness/gridCopySegmenter';
 import { testImage, testLabel, writeVolumeFile } from '../server/harness/imageFiles';
@@ -23,15 +24,16 @@ const AREA = 'auth';
 const MODEL = 'wholeBody_ct_segmentation';
 const NO_SESSION = '00000000-0000-1000-8000-000000000000';
 
-const USERS: readonly TestUser[] = [
+const USERS = [
   { username: 'ursula', password: 'ursula-pw', roles: ['user'] },
   { username: 'anna', password: 'anna-pw', roles: ['annotator'] },
   { username: 'rita', password: 'rita-pw', roles: ['reviewer'] },
   { username: 'root', password: 'root-pw', roles: ['admin'] },
   { username: 'uma', password: 'uma-pw', roles: ['user'] },
-];
+] as const satisfies readonly TestUser[];
+type UserName = (typeof USERS)[number]['username'];
 const CALLER_ROLES = ['user', 'annotator', 'reviewer', 'admin'] as const;
-const USER_OF: Record<(typeof CALLER_ROLES)[number], string> = { user: 'ursula', annotator: 'anna', reviewer: 'rita', admin: 'root' };
+const USER_OF: Record<(typeof CALLER_ROLES)[number], UserName> = { user: 'ursula', annotator: 'anna', reviewer: 'rita', admin: 'root' };
 
 type Req = request.Test;
 /** `none`: no auth at all; `token`: a valid token of any role (`/auth/token/valid`); else the role needed. */
@@ -86,7 +88,10 @@ const ENDPOINTS: readonly Endpoint[] = [
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const hs256 = (data: string, secret: string) => createHmac('sha256', secret).update(data).digest('base64url');
-const claimsOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+const claimsOf = (token: string): Record<string, unknown> => {
+  const [, payload = ''] = token.split('.');
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+};
 const secret = Buffer.from(TEST_SECRET, 'utf8');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -137,7 +142,7 @@ const PER_CALLER: readonly TokenKind[] = [
   {
     name: 'malformed base64',
     header: (_u, token) => {
-      const [h, p, s] = token.split('.');
+      const [h, p = '', s] = token.split('.');
       return `bearer ${h}.${p.slice(0, 10)}*%$${p.slice(10)}.${s}`;
     },
     refusal: BAD,
@@ -235,8 +240,13 @@ describe('auth matrix', () => {
   let seg: GridCopySegmenter;
   let main: http.Server;
   let afterRestart: http.Server;
-  let auth: Record<string, string>;
-  let tokens: Record<string, string>;
+  let auth: Record<UserName, string>;
+  /** The bare token of `user`'s `bearer <token>` header. */
+  const tokenOf = (user: UserName): string => {
+    const [scheme, token] = auth[user].split(' ');
+    if (scheme !== 'bearer' || token === undefined) throw new Error(`${user}'s Authorization header is not "bearer <token>": ${auth[user]}`);
+    return token;
+  };
 
   beforeAll(async () => {
     seg = new GridCopySegmenter();
@@ -246,7 +256,6 @@ describe('auth matrix', () => {
     main = await listen(t.server, 128 * 1024);
     afterRestart = await listen(restarted.server, 128 * 1024);
     auth = await loginAll(main, USERS);
-    tokens = Object.fromEntries(Object.entries(auth).map(([u, h]) => [u, h.split(' ')[1]]));
     await request(main).put('/datastore/?image=case001').set('Authorization', auth.anna).field('params', '{}').attach('file', await t.imageFile('case001.nii.gz')).expect(200);
   });
   afterAll(async () => {
@@ -279,7 +288,7 @@ describe('auth matrix', () => {
       const failures: string[] = [];
       for (const role of CALLER_ROLES) {
         const username = USER_OF[role];
-        const res = await send(kind.server === 'restarted' ? afterRestart : main, e, kind.header(username, tokens[username]));
+        const res = await send(kind.server === 'restarted' ? afterRestart : main, e, kind.header(username, tokenOf(username)));
         const failure = judge(`${label} | ${role} | ${kind.name}`, expectationFor(e, kind, [role]), res);
         if (failure) failures.push(failure);
       }
@@ -316,15 +325,15 @@ describe('auth matrix', () => {
       { name: 'POST /infer/{model}?session_id', call: (id: string) => request(main).post(`/infer/${MODEL}?session_id=${id}&output=json`).field('params', '{}'), missing: (id: string) => `Session (${id}) Not Found` },
       { name: 'DELETE /session/{id}', call: (id: string) => request(main).delete(`/session/${id}`), missing: () => 'Session Not Found' },
     ] as const;
-    const createAs = async (user: string) =>
+    const createAs = async (user: UserName) =>
       (await request(main).put('/session/').set('Authorization', auth[user]).attach('files', await t.imageFile('case001.nii.gz')).expect(200)).body.session_id as string;
-    const asUser = (r: Req, user: string) => r.set('Authorization', auth[user]);
+    const asUser = (r: Req, user: UserName) => r.set('Authorization', auth[user]);
 
     test("ursula's session: uma (user), anna (annotator) and rita (reviewer) get 404 as for an unknown id", async () => {
       const id = await createAs('ursula');
       const failures: string[] = [];
       const runs = seg.requests.length;
-      for (const other of ['uma', 'anna', 'rita']) {
+      for (const other of ['uma', 'anna', 'rita'] as const) {
         for (const op of OPS) {
           const res = await asUser(op.call(id), other);
           const failure = judge(`session of a user | ${other} | ${op.name}`, { kind: 'refusal', status: 404, detail: op.missing(id) }, res, seg.requests.length > runs ? { escalated: 'the model ran on another user\'s session' } : undefined);
@@ -340,9 +349,9 @@ describe('auth matrix', () => {
     });
 
     test.each([
-      ['ursula', 'owner'],
-      ['root', 'admin'],
-    ])('%s (%s) may use every operation on it', async (user) => {
+      { user: 'ursula', why: 'owner' },
+      { user: 'root', why: 'admin' },
+    ] as const)('$user ($why) may use every operation on it', async ({ user }) => {
       const id = await createAs('ursula');
       const failures: string[] = [];
       for (const op of OPS) {
@@ -362,10 +371,13 @@ describe('auth matrix', () => {
       await writeVolumeFile(file, testLabel(testImage(), (i) => (i > 3 ? 1 : 0)));
       return file;
     };
+    /** The header that the PER_CALLER kind `kindName` makes for `user`. */
+    const forgedHeader = (kindName: string, user: UserName): string =>
+      defined(defined(PER_CALLER.find((k) => k.name === kindName), `token kind "${kindName}"`).header(user, tokenOf(user)), `a "${kindName}" header`);
     const forged = () => ({
-      'ursula token raised to admin': PER_CALLER[7].header('ursula', tokens.ursula) as string,
-      'alg none as root': PER_CALLER[2].header('root', tokens.root) as string,
-      'root signed with another secret': PER_CALLER[1].header('root', tokens.root) as string,
+      'ursula token raised to admin': forgedHeader('payload raised to admin, old signature', 'ursula'),
+      'alg none as root': forgedHeader('alg none, no signature', 'root'),
+      'root signed with another secret': forgedHeader('signed with another secret', 'root'),
     });
     const finalLabel = async () => (await request(main).get('/datastore/label?label=case001&tag=final').set('Authorization', auth.root)).status;
     const imageIds = async () => Object.keys((await request(main).get('/datastore/?output=all').set('Authorization', auth.root).expect(200)).body.objects).sort();

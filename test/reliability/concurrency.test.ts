@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readImage } from '../../src/io';
+import { waitFor } from '../helpers/waitFor';
 import { AcknowledgedWrites } from './harness/acknowledgedWrites';
 import { call, multipartBody, postJson, type HttpAnswer } from './harness/httpCalls';
 import { outcomeOfRefusal, recordCase, type CaseOutcome } from './harness/ledger';
@@ -54,13 +55,14 @@ describeBuilt('inference, training, uploads and label writes at once on one serv
     expect(await writes.putImage(url, 'infer-1', small.imageBytes(2))).toBe('acknowledged');
 
     expect(note('POST /train', await postJson(`${url}/train/${MODEL}`, { max_epochs: 1, highres: true, lr: 0.01, val_split: 0 })).status).toBe(200);
-    const training = (async (): Promise<TrainTask | undefined> => {
-      for (;;) {
-        const task = note('GET /train/', await call(`${url}/train/`)).json<TrainTask>();
-        if (task?.status !== 'RUNNING' && task?.status !== 'SUBMITTED') return task;
-        await sleep(250);
-      }
-    })();
+    let lastTask: TrainTask | undefined;
+    const training = waitFor(
+      async () => {
+        lastTask = note('GET /train/', await call(`${url}/train/`)).json<TrainTask>();
+        return lastTask?.status !== 'RUNNING' && lastTask?.status !== 'SUBMITTED' && { task: lastTask };
+      },
+      { what: 'the training to end', timeoutMs: 100_000, intervalMs: 250, detail: () => `last task: ${JSON.stringify(lastTask)}` },
+    ).then(({ task }) => task);
     const secondTrain = sleep(300).then(async () => note('a second POST /train while one runs', await postJson(`${url}/train/${MODEL}`, { max_epochs: 1 })));
     // The second inference starts 3 s in, mid-epoch; the write lanes spread over the first seconds of the training.
     const inferences = [1, 2].map(async (n) => {

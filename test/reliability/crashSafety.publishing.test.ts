@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { defined } from '../helpers/defined';
 import { CLI } from './harness/serverProcess';
 import { TrainingKillPoints } from './harness/trainingKillPoints';
 
@@ -41,11 +42,11 @@ describeBuilt('kill -9 during model version publishing', () => {
   });
 
   test('a fine-tuned version in service, kill at the next checkpoint: it stays in service or the new one takes over', async () => {
-    const inService = points.acknowledged;
-    expect(inService).not.toBeNull();
+    const inService = defined(points.acknowledged, 'the version the previous test published');
+    expect(inService).toMatch(/^versions\/model\.\d{8}T\d{6}Z\.pt$/);
     await expectPoint('publishing: kill at the next checkpoint with a fine-tuned version in service', async () => {
       expect(await points.trainAndKillOnFile(points.versionsDir, /^model\.\d{8}T\d{6}Z\.pt$/)).not.toBe('');
     });
-    expect(fs.existsSync(path.join(points.rig.modelsDir, inService!))).toBe(true);
+    expect(fs.existsSync(path.join(points.rig.modelsDir, inService))).toBe(true);
   });
 });

@@ -10,10 +10,12 @@ import {
   directoryObject,
   editAll,
   editDicom,
+  editSlice,
   lengthPastTheEnd,
   nestedSequences,
   newUid,
   SERIES_AFFINE,
+  sliceAt,
   type DicomFile,
 } from './harness/dicomFiles';
 import { everywhere, expectCase, HostileUploadBench, refused, UPLOAD_ENDPOINTS, type HostileCase } from './harness/hostileUploads';
@@ -49,10 +51,10 @@ function tiltedSeries(): DicomFile[] {
 }
 
 function shiftSlice(files: readonly DicomFile[], k: number, mm: number): DicomFile[] {
-  return replace(files, k, editDicom(files[k], (ds) => {
-    const ipp = (ds.ImagePositionPatient as unknown[]).map(Number);
-    ds.ImagePositionPatient = [ipp[0], ipp[1], ipp[2] + mm].map(String);
-  }));
+  return editSlice(files, k, (ds) => {
+    const [x = NaN, y = NaN, z = NaN] = (ds.ImagePositionPatient as unknown[]).map(Number);
+    ds.ImagePositionPatient = [x, y, z + mm].map(String);
+  });
 }
 
 const ZIP_CASES: readonly ZipCase[] = [
@@ -74,10 +76,10 @@ const ZIP_CASES: readonly ZipCase[] = [
   { name: '25,000 tiny entries', zip: () => buildZip(Array.from({ length: 25_000 }, (_, n) => storedEntry(`f/${n}.txt`, Buffer.from('x')))), cli: /25000 zip entries; at most 20000/ },
   { name: '3,000 tiny text entries', zip: () => buildZip(Array.from({ length: 3000 }, (_, n) => storedEntry(`f/${n}.txt`, Buffer.from(`file ${n}`)))), cli: /no DICOM image slices found/ },
   { name: '2,000 tiny files with a DICM marker and nothing else', zip: () => buildZip(Array.from({ length: 2000 }, (_, n) => storedEntry(`f/${n}.dcm`, Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.alloc(8, 0xff)])))), cli: /unreadable DICOM file/ },
-  { name: 'an entry with an unsupported compression method (bzip2)', zip: () => buildZip([{ ...storedEntry('series/a.dcm', ctSeries()[0].bytes), method: 12 }]), cli: /not a readable zip archive/ },
+  { name: 'an entry with an unsupported compression method (bzip2)', zip: () => buildZip([{ ...storedEntry('series/a.dcm', sliceAt(ctSeries(), 0).bytes), method: 12 }]), cli: /not a readable zip archive/ },
   { name: 'a zip in the zip', zip: () => buildZip([storedEntry('inner.zip', buildZip(entriesOf(ctSeries())))]), cli: /no DICOM image slices found/ },
   { name: 'a directory object only (no image)', zip: () => buildZip([storedEntry('DICOMDIR', directoryObject())]), cli: /no DICOM image slices found/ },
-  { name: 'a slice cut to 80% (truncated pixel data)', zip: () => { const f = ctSeries(); const cut = f[2].bytes.subarray(0, Math.floor(f[2].bytes.length * 0.8)); return buildZip(entriesOf(replace(f, 2, { name: f[2].name, bytes: cut }))); }, cli: /unreadable DICOM file|PixelData has/ },
+  { name: 'a slice cut to 80% (truncated pixel data)', zip: () => { const f = ctSeries(); const s = sliceAt(f, 2); const cut = s.bytes.subarray(0, Math.floor(s.bytes.length * 0.8)); return buildZip(entriesOf(replace(f, 2, { name: s.name, bytes: cut }))); }, cli: /unreadable DICOM file|PixelData has/ },
   { name: 'Rows larger than the pixel data holds', zip: () => buildZip(entriesOf(editAll(ctSeries(), (ds) => (ds.Rows = 80)))), cli: /PixelData has 160 bytes, 80x10 at 16 bits needs 1600/ },
   { name: 'Rows missing', zip: () => buildZip(entriesOf(editAll(ctSeries(), (ds) => delete ds.Rows))), cli: /has no Rows\/Columns/ },
   { name: 'Columns missing', zip: () => buildZip(entriesOf(editAll(ctSeries(), (ds) => delete ds.Columns))), cli: /has no Rows\/Columns/ },
@@ -86,7 +88,7 @@ const ZIP_CASES: readonly ZipCase[] = [
   {
     name: '1,100 slices of 512 x 512 declared (288 M voxels), 160 bytes of pixels each',
     zip: () => {
-      const slice = editDicom(ctSeries()[0], (ds) => { ds.Rows = 512; ds.Columns = 512; });
+      const slice = editDicom(sliceAt(ctSeries(), 0), (ds) => { ds.Rows = 512; ds.Columns = 512; });
       return buildZip(Array.from({ length: 1100 }, (_, n) => storedEntry(`s/${n}.dcm`, slice.bytes)));
     },
     cli: /series of 1100 slices of 512 x 512 .* maxInputVoxels/,
@@ -96,10 +98,10 @@ const ZIP_CASES: readonly ZipCase[] = [
   { name: 'gantry tilt', zip: () => buildZip(entriesOf(tiltedSeries())), cli: /gantry tilt/ },
   { name: 'inconsistent slice spacing', zip: () => buildZip(entriesOf(shiftSlice(ctSeries(), 2, 0.6))), cli: /inconsistent slice spacing/ },
   { name: 'a missing slice', zip: () => buildZip(entriesOf(ctSeries().filter((_, k) => k !== 2))), cli: /missing slice/ },
-  { name: 'two slices at one position', zip: () => { const f = ctSeries(); return buildZip(entriesOf([...f, editDicom(f[1], (ds) => (ds.SOPInstanceUID = newUid()))].map((x, n) => ({ ...x, name: `${n}.dcm` })))); }, cli: /two slices at the same position/ },
+  { name: 'two slices at one position', zip: () => { const f = ctSeries(); return buildZip(entriesOf([...f, editDicom(sliceAt(f, 1), (ds) => (ds.SOPInstanceUID = newUid()))].map((x, n) => ({ ...x, name: `${n}.dcm` })))); }, cli: /two slices at the same position/ },
   { name: 'one slice only', zip: () => buildZip(entriesOf(ctSeries().slice(0, 1))), cli: /needs at least 2 slices/ },
-  { name: 'mixed orientations', zip: () => { const f = ctSeries(); return buildZip(entriesOf(replace(f, 3, editDicom(f[3], (ds) => (ds.ImageOrientationPatient = ['0', '1', '0', '1', '0', '0']))))); }, cli: /mixed orientations in one series/ },
-  { name: 'mixed slice sizes', zip: () => { const f = ctSeries(); return buildZip(entriesOf(replace(f, 1, editDicom(f[1], (ds) => (ds.Columns = 5))))); }, cli: /size 5x8 differs/ },
+  { name: 'mixed orientations', zip: () => { const f = ctSeries(); return buildZip(entriesOf(editSlice(f, 3, (ds) => (ds.ImageOrientationPatient = ['0', '1', '0', '1', '0', '0'])))); }, cli: /mixed orientations in one series/ },
+  { name: 'mixed slice sizes', zip: () => { const f = ctSeries(); return buildZip(entriesOf(editSlice(f, 1, (ds) => (ds.Columns = 5)))); }, cli: /size 5x8 differs/ },
   { name: 'ImageOrientationPatient all zeros', zip: () => buildZip(entriesOf(editAll(ctSeries(), (ds) => (ds.ImageOrientationPatient = ['0', '0', '0', '0', '0', '0'])))), cli: /is not two orthogonal unit vectors/ },
   { name: 'ImagePositionPatient NaN', zip: () => buildZip(entriesOf(editAll(ctSeries(), (ds) => (ds.ImagePositionPatient = ['NaN', '0', '0'])))), cli: /no DICOM image slices found/ },
   { name: 'PixelSpacing missing', zip: () => buildZip(entriesOf(editAll(ctSeries(), (ds) => delete ds.PixelSpacing))), cli: /no valid PixelSpacing/ },
@@ -111,7 +113,7 @@ const ZIP_CASES: readonly ZipCase[] = [
   { name: 'JPEG 2000 transfer syntax', zip: () => buildZip(entriesOf(editAll(ctSeries(), () => undefined, '1.2.840.10008.1.2.4.90'))), cli: /compressed transfer syntax 1\.2\.840\.10008\.1\.2\.4\.90 is not supported/ },
   { name: 'RLE transfer syntax', zip: () => buildZip(entriesOf(editAll(ctSeries(), () => undefined, '1.2.840.10008.1.2.5'))), cli: /compressed transfer syntax 1\.2\.840\.10008\.1\.2\.5 is not supported/ },
   { name: 'a deflated-syntax slice inflating to 1.1 GiB', zip: () => buildZip([...entriesOf(ctSeries()), storedEntry('series/bomb.dcm', deflatedBomb(1100 * MiB))]), cli: /bomb\.dcm: a deflated DICOM dataset inflating past .* maxDecompressedBytes = 1024 MiB/ },
-  { name: 'a deflated-syntax slice with a corrupt stream', zip: () => { const f = ctSeries(); return buildZip([...entriesOf(f), storedEntry('series/z.dcm', corruptDeflated(f[0]))]); }, cli: /unreadable DICOM file/ },
+  { name: 'a deflated-syntax slice with a corrupt stream', zip: () => { const f = ctSeries(); return buildZip([...entriesOf(f), storedEntry('series/z.dcm', corruptDeflated(sliceAt(f, 0)))]); }, cli: /unreadable DICOM file/ },
   { name: 'sequences nested 100,000 deep', zip: () => buildZip([...entriesOf(ctSeries()), deflatedEntry('series/deep.dcm', nestedSequences(100_000))]), cli: /unreadable DICOM file/ },
   { name: 'an element length 4 GB past the end of the file', zip: () => buildZip([...entriesOf(ctSeries()), storedEntry('series/long.dcm', lengthPastTheEnd())]), cli: /unreadable DICOM file/ },
   { name: 'slices 1e5 mm apart (an extent of 400 m)', zip: () => buildZip(entriesOf(ctSeries([10, 8, 5], [[-0.8, 0, 0, 0], [0, -0.7, 0, 0], [0, 0, 1e5, 0], [0, 0, 0, 1]]))), cli: /maxExtentMm/ },
@@ -150,7 +152,7 @@ const NOT_ZIP_UPLOADS = refused(415, /unsupported extension/);
 const NOT_AN_IMAGE = refused(415);
 
 function httpCases(): HostileCase[] {
-  const slice = ctSeries()[0].bytes;
+  const slice = sliceAt(ctSeries(), 0).bytes;
   const valid = buildZip(entriesOf(ctSeries()));
   return [
     ...ZIP_CASES.map((c) => ({ name: `zip: ${c.name}`, fileName: 'series.zip', bytes: c.zip(), expect: { infer: NOT_ZIP_UPLOADS } })),

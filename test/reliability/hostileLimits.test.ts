@@ -51,7 +51,7 @@ function grid(shape: readonly [number, number, number], spacing: number, dtype: 
   };
 }
 
-const count = (s: readonly number[]) => s[0] * s[1] * s[2];
+const count = (s: readonly [number, number, number]) => s[0] * s[1] * s[2];
 const nii = (shape: readonly [number, number, number], spacing: number) => niftiFile(grid(shape, spacing), int16Voxels(count(shape), true));
 const gz = (b: Buffer) => zlib.gzipSync(b, { level: 1 });
 

@@ -196,7 +196,8 @@ const VALID_GZ = gz(VALID);
 
 function withCrcFlipped(g: Buffer): Buffer {
   const out = Buffer.from(g);
-  out[out.length - 8] ^= 0xff;
+  const crc = out.length - 8;
+  out[crc] = out[crc]! ^ 0xff; // a gzip member ends in CRC32 and size, 8 bytes
   return out;
 }
 
@@ -242,7 +243,7 @@ const gzipCases: HostileCase[] = [
   })),
   { name: '.nii.gz with a corrupt CRC', fileName: 'crc.nii.gz', bytes: withCrcFlipped(VALID_GZ), expect: everywhere(NOT_AN_IMAGE) },
   { name: '.nii.gz with a wrong ISIZE', fileName: 'isize.nii.gz', bytes: withIsizeWrong(VALID_GZ), expect: everywhere(NOT_AN_IMAGE) },
-  { name: '.nii.gz with a flipped byte mid-stream', fileName: 'flip.nii.gz', bytes: (() => { const b = Buffer.from(VALID_GZ); b[Math.floor(b.length / 2)] ^= 0x55; return b; })(), expect: everywhere(NOT_AN_IMAGE) },
+  { name: '.nii.gz with a flipped byte mid-stream', fileName: 'flip.nii.gz', bytes: (() => { const b = Buffer.from(VALID_GZ); const mid = Math.floor(b.length / 2); b[mid] = b[mid]! ^ 0x55; return b; })(), expect: everywhere(NOT_AN_IMAGE) },
   { name: '.nii.gz with an unknown compression method byte', fileName: 'cm.nii.gz', bytes: (() => { const b = Buffer.from(VALID_GZ); b[2] = 7; return b; })(), expect: everywhere(NOT_AN_IMAGE) },
   { name: '.nii.gz header only (no voxels)', fileName: 'hdr.nii.gz', bytes: gz(niftiHeader(BASE)), expect: everywhere(NOT_AN_IMAGE) },
   { name: '.nii.gz as two gzip members (header, voxels)', fileName: 'two.nii.gz', bytes: Buffer.concat([gz(VALID.subarray(0, 352)), gz(VALID.subarray(352))]), expect: TOLERATED },
@@ -338,9 +339,9 @@ const geometry: HostileCase[] = [
   { name: 'qform only, 8 x 8 x 8 voxels of 1e6 mm', fields: { ...affineHeader([8, 8, 8], 1e6), sformCode: 0 }, limit: /maxExtentMm/ },
   { name: '170^3 voxels of 11.7 mm (291 M voxels at 3 mm)', fields: affineHeader([170, 170, 170], 11.7, { code: 2, bitpix: 8 }), limit: /maxResampledVoxels/ },
 ].map((g) => {
-  const [nx, ny, nz] = [g.fields.dim[1], g.fields.dim[2], g.fields.dim[3]];
+  const voxels = g.fields.dim.slice(1, 4).reduce((n, d) => n * d, 1);
   const bytesPer = g.fields.bitpix / 8;
-  return { name: `geometry: ${g.name}`, fileName: 'geometry.nii.gz', bytes: gz(niftiFile(g.fields, Buffer.alloc(nx * ny * nz * bytesPer))), expect: { infer: refused(422, g.limit) } };
+  return { name: `geometry: ${g.name}`, fileName: 'geometry.nii.gz', bytes: gz(niftiFile(g.fields, Buffer.alloc(voxels * bytesPer))), expect: { infer: refused(422, g.limit) } };
 });
 
 const CASES: readonly HostileCase[] = [

@@ -194,7 +194,7 @@ const GZ_DATA = gz(voxels());
 const gzipCases: HostileCase[] = [
   file('gzip data truncated', Buffer.concat([GZ_HEADER, GZ_DATA.subarray(0, GZ_DATA.length >> 1)]), everywhere(NOT_AN_IMAGE)),
   file('gzip data without its trailer', Buffer.concat([GZ_HEADER, GZ_DATA.subarray(0, GZ_DATA.length - 8)]), everywhere(NOT_AN_IMAGE)),
-  file('gzip data with a corrupt CRC', Buffer.concat([GZ_HEADER, (() => { const b = Buffer.from(GZ_DATA); b[b.length - 8] ^= 0xff; return b; })()]), everywhere(NOT_AN_IMAGE)),
+  file('gzip data with a corrupt CRC', Buffer.concat([GZ_HEADER, (() => { const b = Buffer.from(GZ_DATA); const crc = b.length - 8; b[crc] = b[crc]! ^ 0xff; return b; })()]), everywhere(NOT_AN_IMAGE)),
   file('gzip data of too few voxels', Buffer.concat([GZ_HEADER, gz(voxels().subarray(0, 500))]), everywhere(NOT_AN_IMAGE)),
   file('gzip data followed by raw garbage', Buffer.concat([GZ_HEADER, GZ_DATA, Buffer.from('trailing garbage')]), everywhere(NOT_AN_IMAGE)),
   file('gzip data of another format (a bzip2 magic)', Buffer.concat([GZ_HEADER, Buffer.from('BZh91AY&SY'), Buffer.alloc(100)]), everywhere(NOT_AN_IMAGE)),

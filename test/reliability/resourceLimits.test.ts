@@ -28,7 +28,7 @@ function diagonal(mm: number): Mat4 {
 /** A valid NIfTI, then its header's dim[1..3] overwritten (int16 at byte 42): the data stays small. */
 function withDeclaredShape(nifti: Buffer, shape: Vec3): Buffer {
   const b = Buffer.from(nifti);
-  for (let i = 0; i < 3; i++) b.writeInt16LE(shape[i]!, 42 + 2 * i);
+  shape.forEach((n, i) => b.writeInt16LE(n, 42 + 2 * i));
   return b;
 }
 
@@ -38,7 +38,7 @@ describe('resource limits: refused before the expensive step, with the limit nam
   let dir: string;
   beforeAll(async () => {
     seg = new GridCopySegmenter();
-    t = await startTestServer({ segmenter: seg, limits: { maxDecompressedBytes: 8 * 1024 * 1024 }, trainer: { job: async () => null } });
+    t = await startTestServer({ segmenter: seg, limits: { maxDecompressedBytes: 8 * 1024 * 1024 }, trainer: { job: () => Promise.resolve(null) } });
     dir = path.join(t.root, 'files');
     fs.mkdirSync(dir);
   });

@@ -28,13 +28,17 @@ export async function authConfigFor(users: readonly TestUser[], extra: Partial<A
   }
 }
 
-/** Logs every user in through `POST /auth/token`; the `Authorization` header value per user name. */
-export async function loginAll(server: Parameters<typeof request>[0], users: readonly TestUser[]): Promise<Record<string, string>> {
-  const headers: Record<string, string> = {};
+/**
+ * Logs every user in through `POST /auth/token`; the `Authorization` header value per user name. Declare `users`
+ * `as const satisfies readonly TestUser[]` to have the answer keyed by exactly their names.
+ */
+export async function loginAll<const U extends readonly TestUser[]>(server: Parameters<typeof request>[0], users: U): Promise<Record<U[number]['username'], string>> {
+  const headers = new Map<U[number]['username'], string>();
   for (const u of users) {
     const res = await request(server).post('/auth/token').type('form').send({ username: u.username, password: u.password, grant_type: 'password' });
     if (res.status !== 200) throw new Error(`login of ${u.username} failed: ${res.status} ${JSON.stringify(res.body)}`);
-    headers[u.username] = `${res.body.token_type} ${res.body.access_token}`;
+    headers.set(u.username, `${res.body.token_type} ${res.body.access_token}`);
   }
-  return headers;
+  // Every name of `users` was set just above.
+  return Object.fromEntries(headers) as Record<U[number]['username'], string>;
 }

@@ -5,10 +5,12 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import request from 'supertest';
 import { serve, type RunningServer } from '../../src/server/serve';
-import { FIXTURES_DIR } from '../helpers/oracle';
+import { defined } from '../helpers/defined';
+import { FIXTURES_DIR, maxAbsDiffRows } from '../helpers/oracle';
+import { waitFor } from '../helpers/waitFor';
 import { GridCopySegmenter } from './harness/gridCopySegmenter';
 import { readVolumeFile, testImage } from './harness/imageFiles';
-import { parseMultipartLikeCgi, rawRequest, slicerMultipartBody } from './harness/rawHttp';
+import { inferAnswerParts, rawRequest, slicerMultipartBody } from './harness/rawHttp';
 import { startTestServer, type TestServer } from './harness/testServer';
 
 /**
@@ -16,11 +18,6 @@ import { startTestServer, type TestServer } from './harness/testServer';
  * GridCopySegmenter (a real label file on the input grid, not a segmentation); the workflow test runs the model.
  */
 const MODEL = 'wholeBody_ct_segmentation';
-/** Polls a condition the server reaches right after answering (cleanup runs once the last byte is written). */
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(check()).toBe(true);
-}
 
 /** Exactly what Slicer sends: the flattened model config plus result_extension .nrrd and result_dtype uint8. */
 const SLICER_PARAMS = { device: 'cpu', highres: true, sw_overlap: 0.25, sw_batch_size: 1, result_extension: '.nrrd', result_dtype: 'uint8', client_id: 'user-xyz' };
@@ -53,32 +50,30 @@ describe('protocol: POST /infer/{model} answer framing', () => {
     expect(Number(res.header('content-length'))).toBe(res.body.length);
     const contentType = res.header('content-type') as string;
     expect(contentType).toMatch(/^multipart\/form-data; boundary=[0-9a-f]{32}$/);
-    const parts = parseMultipartLikeCgi(contentType, res.body);
-    expect(parts.map((p) => [p.name, p.filename !== undefined])).toEqual([
-      ['params', false],
-      ['image', true],
-    ]);
-    const params = JSON.parse(parts[0].value.toString('utf8'));
-    expect(Object.keys(params.label_names)).toHaveLength(104);
-    expect(params.label_names.urinary_bladder).toBe(104);
-    expect(Object.keys(params.latencies).sort()).toEqual(['infer', 'invert', 'post', 'pre', 'total', 'write']);
+    const { params, file } = inferAnswerParts(contentType, res.body);
+    expect(file.name).toBe('image');
+    const labelNames = params.label_names as Record<string, number>;
+    expect(Object.keys(labelNames)).toHaveLength(104);
+    expect(labelNames.urinary_bladder).toBe(104);
+    expect(Object.keys(params.latencies as object).sort()).toEqual(['infer', 'invert', 'post', 'pre', 'total', 'write']);
     expect(params.centroids).toEqual({});
-    const filename = parts[1].filename as string;
+    const { filename } = file;
     expect(filename).toMatch(/^tmp[0-9a-f]{16}\.nrrd$/);
-    expect(parts[1].value.subarray(0, 4).toString('latin1')).toBe('NRRD');
-    expect(parts[1].headers['content-type']).toBe('application/octet-stream');
+    expect(file.value.subarray(0, 4).toString('latin1')).toBe('NRRD');
+    expect(file.headers['content-type']).toBe('application/octet-stream');
 
     // The file part is the label on the image's exact grid.
     const local = path.join(t.root, filename);
-    fs.writeFileSync(local, parts[1].value);
+    fs.writeFileSync(local, file.value);
     const label = await readVolumeFile(local);
     const image = testImage();
     expect(label.shape).toEqual(image.shape);
-    for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) expect(label.affineRas[r][c]).toBeCloseTo(image.affineRas[r][c], 4);
+    expect(maxAbsDiffRows(label.affineRas.slice(0, 3), image.affineRas.slice(0, 3))).toBeLessThan(5e-5);
 
     const again = await rawRequest(running.port, 'POST', `/infer/${MODEL}?image=case001`, slicerMultipartBody(SLICER_PARAMS));
-    expect(parseMultipartLikeCgi(again.header('content-type') as string, again.body)[1].filename).not.toBe(filename);
-    await until(() => fs.readdirSync(path.join(t.root, 'work')).filter((f) => f.startsWith('tmp')).length === 0);
+    expect(inferAnswerParts(again.header('content-type'), again.body).file.filename).not.toBe(filename);
+    // Cleanup runs once the last byte is written, right after the answer.
+    await waitFor(() => fs.readdirSync(path.join(t.root, 'work')).filter((f) => f.startsWith('tmp')).length === 0, { what: 'the work folder to hold no tmp files' });
   });
 
   test('the request reaches the segmenter with the Slicer options mapped', async () => {
@@ -103,7 +98,8 @@ describe('protocol: POST /infer/{model} answer framing', () => {
     expect(run.stderr).toBe('');
     const out = JSON.parse(run.stdout);
     expect(out).toMatchObject({ auth_enabled: false, auth_status: 404, info_models: [MODEL], train_running: false, upload: { image: '6: CT Chest' } });
-    expect(out.infer_headers['content-length']).toBeDefined();
+    // One multipart answer of known length: longer than the label file it carries.
+    expect(Number(out.infer_headers['content-length'])).toBeGreaterThan(fs.statSync(out.result_path).size);
     expect(out.infer_headers['transfer-encoding']).toBeUndefined();
     expect(out.infer_form_keys).toEqual(['params']);
     expect(out.infer_file_names).toHaveLength(1);
@@ -150,8 +146,9 @@ describe('protocol: infer options, save_label and errors', () => {
     const file = await t.imageFile('up.nii.gz');
     const res = await request(t.server).post(`/infer/${MODEL}`).field('params', JSON.stringify(SLICER_PARAMS)).attach('file', file, 'C:\\Temp\\upload.nii.gz').expect(200);
     expect(res.headers['content-type']).toMatch(/^multipart\/form-data/);
-    expect(seg.requests[0].inputPath).toMatch(/\.upload-[0-9a-f]+\.nii\.gz$/);
-    await until(() => !fs.existsSync(seg.requests[0].inputPath));
+    const { inputPath } = defined(seg.requests[0], 'the request the segmenter got');
+    expect(inputPath).toMatch(/\.upload-[0-9a-f]+\.nii\.gz$/);
+    await waitFor(() => !fs.existsSync(inputPath), { what: `the uploaded input ${inputPath} to be removed` });
     expect((await request(t.server).get('/datastore/').expect(200)).body.total).toBe(1);
   });
 
@@ -176,9 +173,7 @@ describe('protocol: infer options, save_label and errors', () => {
     fs.rmSync(path.join(t.modelsDir, 'model_lowres.pt'));
     const missing = await request(t.server).post(`/infer/${MODEL}?image=case001`).field('params', JSON.stringify({ ...SLICER_PARAMS, highres: false })).expect(404);
     expect(missing.body.detail).toMatch(/model_lowres\.pt/);
-    seg.segment = async () => {
-      throw new Error('onnxruntime: bad allocation');
-    };
+    seg.segment = () => Promise.reject(new Error('onnxruntime: bad allocation'));
     const failed = await request(t.server).post(`/infer/${MODEL}?image=case001`).field('params', JSON.stringify(SLICER_PARAMS)).expect(500);
     expect(failed.body).toEqual({ detail: 'Failed to execute infer: onnxruntime: bad allocation' });
     const junk = path.join(t.root, 'junk.nii.gz');
@@ -221,9 +216,9 @@ describe('protocol: infer queue', () => {
   test('one run at a time; a full queue answers 429 with detail; all finish in order once released', async () => {
     seg.hold();
     const first = startInfer();
-    await until(() => seg.requests.length === 1);
+    await waitFor(() => seg.requests.length === 1, { what: 'the first inference to reach the segmenter' });
     const second = startInfer();
-    await until(() => t.server.context.inferQueue.waitingCount === 1);
+    await waitFor(() => t.server.context.inferQueue.waitingCount === 1, { what: 'one inference waiting in the queue' });
     const third = await request(t.server).post(`/infer/${MODEL}?image=case001`).field('params', JSON.stringify(SLICER_PARAMS)).expect(429);
     expect(third.body.detail).toMatch(/Inference queue is full \(1 running, 1 waiting\)/);
     expect(seg.requests).toHaveLength(1);
@@ -236,14 +231,14 @@ describe('protocol: infer queue', () => {
   test('a client that disconnects while queued is dropped without running; one that disconnects while running cancels it', async () => {
     seg.hold();
     const first = startInfer();
-    await until(() => seg.requests.length === 1);
+    await waitFor(() => seg.requests.length === 1, { what: 'the first inference to reach the segmenter' });
     const queued = startInfer();
-    await until(() => t.server.context.inferQueue.waitingCount === 1);
+    await waitFor(() => t.server.context.inferQueue.waitingCount === 1, { what: 'one inference waiting in the queue' });
     queued.cut();
-    await until(() => t.server.context.inferQueue.waitingCount === 0);
+    await waitFor(() => t.server.context.inferQueue.waitingCount === 0, { what: 'the disconnected inference to leave the queue' });
     first.cut();
-    await until(() => seg.aborted.length === 1);
-    await until(() => !t.server.context.inferQueue.busy);
+    await waitFor(() => seg.aborted.length === 1, { what: 'the running inference to be aborted' });
+    await waitFor(() => !t.server.context.inferQueue.busy, { what: 'the inference queue to be idle' });
     expect(seg.requests).toHaveLength(1);
     seg.release();
     // The server still answers.

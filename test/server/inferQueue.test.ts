@@ -17,8 +17,14 @@ describe('InferQueue', () => {
       await g.opened;
       order.push('a end');
     }, new AbortController().signal);
-    const second = q.run(async () => void order.push('b'), new AbortController().signal);
-    const third = q.run(async () => void order.push('c'), new AbortController().signal);
+    const second = q.run(() => {
+      order.push('b');
+      return Promise.resolve();
+    }, new AbortController().signal);
+    const third = q.run(() => {
+      order.push('c');
+      return Promise.resolve();
+    }, new AbortController().signal);
     expect(q.busy).toBe(true);
     expect(q.waitingCount).toBe(2);
     g.open();
@@ -31,8 +37,8 @@ describe('InferQueue', () => {
     const q = new InferQueue({ maxWaiting: 1 });
     const g = gate();
     const running = q.run(() => g.opened, new AbortController().signal);
-    const waiting = q.run(async () => 'second', new AbortController().signal);
-    await expect(q.run(async () => 'third', new AbortController().signal)).rejects.toMatchObject({ code: 'QUEUE_FULL', status: 429, detail: expect.stringMatching(/queue is full/) });
+    const waiting = q.run(() => Promise.resolve('second'), new AbortController().signal);
+    await expect(q.run(() => Promise.resolve('third'), new AbortController().signal)).rejects.toMatchObject({ code: 'QUEUE_FULL', status: 429, detail: expect.stringMatching(/queue is full/) });
     g.open();
     await running;
     await expect(waiting).resolves.toBe('second');
@@ -49,9 +55,13 @@ describe('InferQueue', () => {
     }, runningAbort.signal);
     const clientGone = new AbortController();
     let ran = false;
-    const cancelled = q.run(async () => void (ran = true), clientGone.signal);
+    const cancelled = q.run(() => {
+      ran = true;
+      return Promise.resolve();
+    }, clientGone.signal);
     clientGone.abort();
-    await expect(cancelled).rejects.toBeDefined();
+    // The waiter fails with its signal's own abort reason.
+    await expect(cancelled).rejects.toBe(clientGone.signal.reason);
     expect(q.waitingCount).toBe(0);
     runningAbort.abort();
     expect(runningSignal?.aborted).toBe(true);
@@ -64,10 +74,10 @@ describe('InferQueue', () => {
     const q = new InferQueue({ maxWaiting: 2 });
     const g = gate();
     const running = q.run(() => g.opened, new AbortController().signal);
-    const waiter = q.run(async () => 1, new AbortController().signal);
+    const waiter = q.run(() => Promise.resolve(1), new AbortController().signal);
     const closed = q.close();
     await expect(waiter).rejects.toEqual(new ApiError('SHUTTING_DOWN', 'Server is shutting down; the queued inference was dropped'));
-    await expect(q.run(async () => 1, new AbortController().signal)).rejects.toMatchObject({ status: 503 });
+    await expect(q.run(() => Promise.resolve(1), new AbortController().signal)).rejects.toMatchObject({ status: 503 });
     g.open();
     await running;
     await closed;

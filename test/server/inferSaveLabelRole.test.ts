@@ -7,17 +7,18 @@ import { startTestServer, type TestServer } from './harness/testServer';
  * `save_label` through `POST /infer` writes a label, so it needs what `PUT /datastore/label` needs (annotator).
  * Before the fix a `user` could store even `final` labels this way.
  */
-const USERS: readonly TestUser[] = [
+const USERS = [
   { username: 'ursula', password: 'u-pw', roles: ['user'] },
   { username: 'anna', password: 'a-pw', roles: ['annotator'] },
   { username: 'rita', password: 'r-pw', roles: ['reviewer'] },
-];
+] as const satisfies readonly TestUser[];
+type UserName = (typeof USERS)[number]['username'];
 const MODEL = 'wholeBody_ct_segmentation';
 
 describe('save_label through infer needs the annotator role', () => {
   let t: TestServer;
   let seg: GridCopySegmenter;
-  let auth: Record<string, string>;
+  let auth: Record<UserName, string>;
   beforeAll(async () => {
     seg = new GridCopySegmenter();
     t = await startTestServer({ segmenter: seg, server: { auth: await authConfigFor(USERS) } });
@@ -26,7 +27,7 @@ describe('save_label through infer needs the annotator role', () => {
   });
   afterAll(() => t.close());
 
-  const infer = (user: string, params: object) =>
+  const infer = (user: UserName, params: object) =>
     request(t.server).post(`/infer/${MODEL}?image=case001&output=json`).set('Authorization', auth[user]).field('params', JSON.stringify({ result_extension: '.nrrd', ...params }));
   const labelStatus = async (tag: string) => (await request(t.server).get(`/datastore/label?label=case001&tag=${tag}`).set('Authorization', auth.ursula)).status;
 
@@ -49,7 +50,7 @@ describe('save_label through infer needs the annotator role', () => {
     expect(await labelStatus('final')).toBe(404);
   });
 
-  test.each(['anna', 'rita'])('%s (annotator or above) saves the label', async (user) => {
+  test.each(['anna', 'rita'] as const)('%s (annotator or above) saves the label', async (user) => {
     await infer(user, { save_label: true, label_tag: `by_${user}` }).expect(200);
     expect(await labelStatus(`by_${user}`)).toBe(200);
   });

@@ -50,7 +50,7 @@ describe('GET /info/', () => {
   });
 
   test('a trainer appears with its config and train_stats', async () => {
-    const withTrainer = await startTestServer({ segmenter: new GridCopySegmenter(), trainer: { job: async () => undefined, stats: () => ({ epoch: 3, total_epochs: 5, best_metric: 0.7 }) } });
+    const withTrainer = await startTestServer({ segmenter: new GridCopySegmenter(), trainer: { job: () => Promise.resolve(undefined), stats: () => ({ epoch: 3, total_epochs: 5, best_metric: 0.7 }) } });
     try {
       const info = (await request(withTrainer.server).get('/info/').expect(200)).body;
       // One trainer config (the one wbct serve shows): the bundle's options plus highres, scope and lr.

@@ -1,16 +1,20 @@
 import * as path from 'node:path';
 import request from 'supertest';
+import { waitFor } from '../helpers/waitFor';
 import { GridCopySegmenter } from './harness/gridCopySegmenter';
 import { testImage, testLabel, writeVolumeFile } from './harness/imageFiles';
 import { startTestServer, type TestServer } from './harness/testServer';
 
+/** Polls `url` until its task has finished (neither SUBMITTED nor RUNNING). */
 async function untilTask(t: TestServer, url: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 400; i++) {
-    const res = await request(t.server).get(url);
-    if (res.status === 200 && !['SUBMITTED', 'RUNNING'].includes(res.body.status)) return res.body;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`task at ${url} did not finish`);
+  return waitFor(
+    async () => {
+      const res = await request(t.server).get(url);
+      const body = res.body as Record<string, unknown>;
+      return res.status === 200 && !['SUBMITTED', 'RUNNING'].includes(String(body.status)) && body;
+    },
+    { what: `the task at ${url} to finish`, intervalMs: 10 },
+  );
 }
 
 describe('POST /scoring/{method} (dice of original vs final)', () => {
@@ -37,9 +41,7 @@ describe('POST /scoring/{method} (dice of original vs final)', () => {
     expect(done.status).toBe('DONE');
     const result = (done.result as { dice: Record<string, { mean: number; labels: Record<string, number> }> }).dice;
     expect(Object.keys(result)).toEqual(['a']);
-    expect(result.a.labels.spleen).toBeCloseTo(2 / 3, 12);
-    expect(result.a.labels.liver).toBeCloseTo(0.8, 12);
-    expect(result.a.mean).toBeCloseTo((2 / 3 + 0.8) / 2, 12);
+    expect(result.a).toEqual({ mean: expect.closeTo((2 / 3 + 0.8) / 2, 12), labels: { spleen: expect.closeTo(2 / 3, 12), liver: expect.closeTo(0.8, 12) } });
     const all = (await request(t.server).get('/datastore/?output=all').expect(200)).body;
     expect(all.objects.a.image.info.dice).toBeCloseTo((2 / 3 + 0.8) / 2, 12);
     expect(all.objects.b.image.info.dice).toBeUndefined();
@@ -76,7 +78,7 @@ describe('protocol: batch infer task', () => {
   test('images=all covers every image; a stop is STOPPED; unknown model 404; bad images value 422', async () => {
     seg.hold();
     await request(t.server).post('/batch/infer/wholeBody_ct_segmentation?images=all').send({}).expect(200);
-    for (let i = 0; i < 200 && seg.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => seg.requests.length > 0, { what: 'the batch to reach the segmenter' });
     const stopped = await request(t.server).delete('/batch/infer').expect(200);
     expect(stopped.body.status).toBe('STOPPED');
     expect(stopped.body.details.length).toBeGreaterThan(0);

@@ -35,7 +35,7 @@ describe('session endpoints', () => {
     expect(image.headers['content-disposition']).toBe('attachment; filename="case001.nii.gz"');
 
     await request(t.server).post(`/infer/wholeBody_ct_segmentation?session_id=${id}`).field('params', '{"result_extension": ".nrrd"}').expect(200);
-    expect(seg.requests[0].inputPath).toBe(onDisk(created.body.session_info.image));
+    expect(seg.requests[0]?.inputPath).toBe(onDisk(created.body.session_info.image));
 
     expect((await request(t.server).delete(`/session/${id}`).expect(200)).body.name).toBe(id);
     expect((await request(t.server).get(`/session/${id}`).expect(404)).body).toEqual({ detail: `Session (${id}) Not Found` });

@@ -5,18 +5,19 @@ import { authConfigFor, loginAll, type TestUser } from './authTestUsers';
 import { GridCopySegmenter } from './harness/gridCopySegmenter';
 import { startTestServer, type TestServer } from './harness/testServer';
 
-const USERS: readonly TestUser[] = [
+const USERS = [
   { username: 'alice', password: 'alice-pw', roles: ['user'] },
   { username: 'bob', password: 'bob-pw', roles: ['user'] },
   { username: 'rita', password: 'rita-pw', roles: ['reviewer'] },
   { username: 'root', password: 'root-pw', roles: ['admin'] },
-];
+] as const satisfies readonly TestUser[];
+type UserName = (typeof USERS)[number]['username'];
 const MODEL = 'wholeBody_ct_segmentation';
 
 describe('sessions belong to the user who created them', () => {
   let t: TestServer;
   let seg: GridCopySegmenter;
-  let auth: Record<string, string>;
+  let auth: Record<UserName, string>;
   beforeAll(async () => {
     seg = new GridCopySegmenter();
     t = await startTestServer({ segmenter: seg, server: { auth: await authConfigFor(USERS) } });
@@ -24,7 +25,7 @@ describe('sessions belong to the user who created them', () => {
   });
   afterAll(() => t.close());
 
-  const create = async (user: string): Promise<string> => {
+  const create = async (user: UserName): Promise<string> => {
     const res = await request(t.server).put('/session/').set('Authorization', auth[user]).attach('files', await t.imageFile('case001.nii.gz')).expect(200);
     return res.body.session_id;
   };
@@ -36,7 +37,7 @@ describe('sessions belong to the user who created them', () => {
     const before = fs.readFileSync(infoFile(id), 'utf8');
     const unknown = '00000000-0000-1000-8000-000000000000';
     const seen = seg.requests.length;
-    for (const other of ['bob', 'rita']) {
+    for (const other of ['bob', 'rita'] as const) {
       const as = (r: request.Test) => r.set('Authorization', auth[other]);
       const get = await as(request(t.server).get(`/session/${id}`));
       expect([get.status, get.body]).toEqual([404, { detail: `Session (${id}) Not Found` }]);

@@ -35,7 +35,7 @@ describe('TaskRunner', () => {
     j.release();
     const done = await r.waitFor(submitted.id);
     expect(done).toMatchObject({ status: 'DONE', details: ['epoch 1/2', 'epoch 2/2'], result: { best_metric: 0.5, note: 'ok' } });
-    expect(done.end_ts).toBeDefined();
+    expect(done.end_ts).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     expect(r.current()).toBeNull();
     expect(r.last()?.id).toBe(submitted.id);
   });
@@ -97,9 +97,9 @@ describe('TaskRunner', () => {
 
   test('a failing job is ERROR with the message in details', async () => {
     const r = runner();
-    const t = r.submit({}, async (ctx) => {
+    const t = r.submit({}, (ctx) => {
       ctx.log('loading');
-      throw new Error('out of memory');
+      return Promise.reject(new Error('out of memory'));
     });
     const final = await r.waitFor(t.id);
     expect(final.status).toBe('ERROR');
@@ -108,9 +108,9 @@ describe('TaskRunner', () => {
 
   test('details keep only the last 20 lines', async () => {
     const r = runner();
-    const t = r.submit({}, async (ctx) => {
+    const t = r.submit({}, (ctx) => {
       for (let i = 0; i < 30; i++) ctx.log(`line ${i}`);
-      return undefined;
+      return Promise.resolve(undefined);
     });
     const final = await r.waitFor(t.id);
     expect(final.details).toHaveLength(20);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { TaskContext } from '../../src/core/tasks';
 import type { JsonObject } from '../../src/core/json';
+import { waitFor } from '../helpers/waitFor';
 import { GridCopySegmenter } from './harness/gridCopySegmenter';
 import { startTestServer, type TestServer } from './harness/testServer';
 
@@ -12,7 +13,7 @@ class HeldJob {
 
   readonly job = async (req: JsonObject, ctx: TaskContext) => {
     this.requests.push(req);
-    ctx.log(`epoch 1/${String(req.max_epochs)}`);
+    ctx.log(`epoch 1/${JSON.stringify(req.max_epochs)}`);
     await new Promise<void>((resolve, reject) => {
       this.releaseFn = resolve;
       ctx.signal.addEventListener('abort', () => {
@@ -28,10 +29,6 @@ class HeldJob {
     this.releaseFn?.();
   }
 }
-
-const waitFor = async (check: () => Promise<boolean>) => {
-  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
-};
 
 describe('train endpoints', () => {
   let t: TestServer;
@@ -62,7 +59,7 @@ describe('train endpoints', () => {
     const stopped = await request(t.server).delete('/train/').expect(200);
     expect(stopped.body).toMatchObject({ id: started.body.id, status: 'STOPPED' });
     expect(stopped.body.details.length).toBeGreaterThan(0);
-    expect(stopped.body.end_ts).toBeDefined();
+    expect(stopped.body.end_ts).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     expect(held.cancelled).toBe(1);
     const none = await request(t.server).delete('/train').expect(200);
     expect(none.text).toBe('null');
@@ -71,10 +68,12 @@ describe('train endpoints', () => {
 
   test('a finished task is DONE with its result; all=true lists every task', async () => {
     const started = await request(t.server).post('/train/wholeBody_ct_segmentation').send({ max_epochs: 1 }).expect(200);
-    await waitFor(async () => held.requests.length === 1);
+    await waitFor(() => held.requests.length === 1, { what: 'train job 1 to start' });
     held.release();
-    await waitFor(async () => (await request(t.server).get('/train/')).body.status === 'DONE');
-    const done = (await request(t.server).get('/train/').expect(200)).body;
+    const done = await waitFor(async () => {
+      const res = await request(t.server).get('/train/').expect(200);
+      return res.body.status === 'DONE' ? (res.body as Record<string, unknown>) : undefined;
+    }, { what: 'GET /train/ to answer DONE' });
     expect(done).toMatchObject({ id: started.body.id, status: 'DONE', result: { best_metric: 0.9 }, details: ['epoch 1/1', 'done'] });
     expect((await request(t.server).get('/train/?all=true').expect(200)).body).toHaveLength(1);
   });
@@ -84,13 +83,13 @@ describe('train endpoints', () => {
     expect(first.body.wholeBody_ct_segmentation).toMatchObject({ detail: null, result: { status: 'SUBMITTED', request: { max_epochs: 2 } } });
     const queued = await request(t.server).post('/train/wholeBody_ct_segmentation?enqueue=true').send({ max_epochs: 3 }).expect(200);
     expect(queued.body.status).toBe('SUBMITTED');
-    await waitFor(async () => held.requests.length === 1);
+    await waitFor(() => held.requests.length === 1, { what: 'train job 1 to start' });
     held.release();
-    await waitFor(async () => held.requests.length === 2);
+    await waitFor(() => held.requests.length === 2, { what: 'train job 2 to start' });
     // supertest sends on then(); start the run_sync request now and let it wait for its task.
     const sync = request(t.server).post('/train/wholeBody_ct_segmentation?run_sync=true&enqueue=true').send({ max_epochs: 4 }).then((r) => r);
     held.release();
-    await waitFor(async () => held.requests.length === 3);
+    await waitFor(() => held.requests.length === 3, { what: 'train job 3 to start' });
     held.release();
     const answer = await sync;
     expect(answer.status).toBe(200);

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { ModelVersions } from '../../src/apps/totalseg/modelVersions';
@@ -9,7 +10,7 @@ import type { SegmentationRunner } from '../../src/infer/segmentationRunner';
 import { describeWithOracle, oracleFile } from '../helpers/oracle';
 import { waitFor } from '../helpers/waitFor';
 import { describeWithRunner, newRunner, TINY_MODEL } from './harness/realRunner';
-import { parseMultipartLikeCgi } from './harness/rawHttp';
+import { inferAnswerParts } from './harness/rawHttp';
 import { startTestServer, type TestServer } from './harness/testServer';
 import { wholeBodySegmenter } from '../../src/apps/totalseg/segmenter';
 
@@ -38,7 +39,7 @@ async function inferLowres(t: TestServer): Promise<Uint8Array> {
       r.on('end', () => cb(null, Buffer.concat(chunks)));
     })
     .expect(200);
-  const file = parseMultipartLikeCgi(res.header['content-type'], res.body as Buffer).find((p) => p.filename)!;
+  const { file } = inferAnswerParts(res.header['content-type'], res.body as Buffer);
   const out = path.join(t.root, `infer-${Date.now()}.nii.gz`);
   fs.writeFileSync(out, file.value);
   return (await readImage(out, { voxels: 'stored' })).volume.data as Uint8Array;
@@ -53,7 +54,7 @@ describeWithOracle('training through the REST API', () => {
 
     beforeAll(async () => {
       runner = newRunner();
-      const modelsDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'wbct-train-models-'));
+      const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbct-train-models-'));
       for (const f of ['model.pt', 'model_lowres.pt']) fs.copyFileSync(TINY_MODEL, path.join(modelsDir, f));
       versions = new ModelVersions(modelsDir);
       // Bundle recipe at a coarse grid and 32^3 crops so that an epoch takes seconds on 2 cores.

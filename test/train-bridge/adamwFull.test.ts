@@ -4,13 +4,8 @@ import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import { StateDict } from '../../src/weights/tensor';
 import { describeWithOracle, oracleFile } from '../helpers/oracle';
-import { tinySample, tinyWeights, trainStepJson } from './tinyOracle';
-
-interface Run {
-  steps: Array<{ loss_before_step: { float64_exact: number } }>;
-  loss_after_last_step: { float64_exact: number };
-}
-const runs = () => trainStepJson<{ runs: Record<string, Run> }>('adamw_steps.json').runs;
+import { defined } from '../helpers/defined';
+import { adamwRun, tinySample, tinyWeights } from './tinyOracle';
 
 /**
  * Step 1 of Adam is lr*sign(g) except where |g| <~ 1e-8, so it magnifies gradient rounding on near-zero elements.
@@ -31,8 +26,9 @@ function elementDiffs(ours: StateDict, theirs: StateDict, threshold: number): { 
   let over = 0;
   for (const [key, t] of theirs) {
     const a = ours.get(key)!.data;
+    if (a.length !== t.data.length) throw new Error(`${key}: ${a.length} elements, torch has ${t.data.length}`);
     for (let i = 0; i < t.data.length; i++) {
-      const d = Math.abs(a[i] - t.data[i]);
+      const d = Math.abs(a[i]! - t.data[i]!); // i < both lengths
       max = Math.max(max, d);
       if (d > threshold) over++;
     }
@@ -47,9 +43,11 @@ function relativeToUpdate(ours: StateDict, theirs: StateDict, initial: StateDict
   for (const [key, t] of theirs) {
     const a = ours.get(key)!.data;
     const w0 = initial.get(key)!.data;
+    if (a.length !== t.data.length || w0.length !== t.data.length) throw new Error(`${key}: ${a.length} and ${w0.length} elements, torch has ${t.data.length}`);
     for (let i = 0; i < t.data.length; i++) {
-      num += (a[i] - t.data[i]) ** 2;
-      den += (t.data[i] - w0[i]) ** 2;
+      const [x, y, y0] = [a[i]!, t.data[i]!, w0[i]!]; // i < all three lengths
+      num += (x - y) ** 2;
+      den += (y - y0) ** 2;
     }
   }
   return Math.sqrt(num / den);
@@ -66,9 +64,10 @@ const step1 = (lr: number) => readTorchStateDict(oracleFile('train_step', `after
 describeWithOracle('AdamW on the whole tiny model vs torch', () => {
   test('lr 1e-4, 1 step: weights after the step, loss before and after', async () => {
     const { t } = await trainer(1e-4);
-    const run = runs()['full_lr1e-4_1step'];
+    const run = adamwRun('full_lr1e-4_1step');
     const sample = tinySample();
-    expect(Math.abs((await t.step(sample)) - run.steps[0].loss_before_step.float64_exact)).toBeLessThan(1e-5);
+    expect(run.steps).toHaveLength(1);
+    expect(Math.abs((await t.step(sample)) - defined(run.steps[0], 'step 1').loss_before_step.float64_exact)).toBeLessThan(1e-5);
     expectStep1Close(t.net.toStateDict(), await step1(1e-4), 1e-4);
     expect(Math.abs((await t.loss(sample)) - run.loss_after_last_step.float64_exact)).toBeLessThan(1e-5);
     t.dispose();
@@ -77,11 +76,12 @@ describeWithOracle('AdamW on the whole tiny model vs torch', () => {
 
   test('lr 1e-3, 3 steps: step 1 tight, step 3 loosely (a ReLU gate flips after step 1, see the oracle README)', async () => {
     const { t, w0 } = await trainer(1e-3);
-    const run = runs()['full_lr1e-3_3steps'];
+    const run = adamwRun('full_lr1e-3_3steps');
     const sample = tinySample();
     const tolerances = [1e-5, 2e-4, 2e-4];
-    for (let i = 0; i < 3; i++) {
-      expect(Math.abs((await t.step(sample)) - run.steps[i].loss_before_step.float64_exact)).toBeLessThan(tolerances[i]);
+    expect(run.steps).toHaveLength(tolerances.length);
+    for (const [i, tolerance] of tolerances.entries()) {
+      expect(Math.abs((await t.step(sample)) - defined(run.steps[i], `step ${i + 1}`).loss_before_step.float64_exact)).toBeLessThan(tolerance);
       if (i === 0) expectStep1Close(t.net.toStateDict(), await step1(1e-3), 1e-3);
     }
     const after = t.net.toStateDict();

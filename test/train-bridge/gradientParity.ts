@@ -31,7 +31,7 @@ export function describeGradientParity(backend: TfBackendName): void {
         const { rel, maxAbs } = compareArrays(ours, ref);
         worstRel = Math.max(worstRel, rel);
         worstAbs = Math.max(worstAbs, maxAbs);
-        for (let i = 0; i < ref.length; i++) if (ref[i] === 0 && Math.abs(ours[i]) > 1e-12) zerosOff++;
+        for (let i = 0; i < ref.length; i++) if (ref[i] === 0 && Math.abs(ours[i]!) > 1e-12) zerosOff++; // compareArrays checked the lengths
         g.dispose();
       }
       console.log(`${backend}: loss ${loss}, worst gradient rel L2 ${worstRel.toExponential(2)}, max abs ${worstAbs.toExponential(2)}`);

@@ -4,6 +4,7 @@ import { headLogits, headLossAndGradients, headLossValue } from '../../src/train
 import { initTfBackend } from '../../src/train-bridge/tfBackend';
 import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
 import { isTrainable } from '../../src/train-bridge/trainScope';
+import { defined } from '../helpers/defined';
 import { describeWithOracle, maxAbsDiff } from '../helpers/oracle';
 import { compareArrays, tinyWeights } from './tinyOracle';
 
@@ -14,17 +15,18 @@ describeWithOracle('chunked head step (frozen features) vs whole-tensor autodiff
     const dims = [48, 48, 40] as const; // 92160 voxels: more than one 65536-voxel chunk
     const voxels = dims[0] * dims[1] * dims[2];
     const features = Float32Array.from({ length: 8 * voxels }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 5)));
-    const labels = Uint8Array.from({ length: voxels }, (_, v) => [0, 1, 5, 104][(v * 7) % 4]);
+    const classes = [0, 1, 5, 104];
+    const labels = Uint8Array.from({ length: voxels }, (_, v) => classes[(v * 7) % classes.length]!); // an index < classes.length
     const trainable = new Map([...net.params].filter(([k]) => isTrainable('head', k)));
 
     const chunked = headLossAndGradients(net, features, labels);
-    const featureTensor = tf.tensor2d(features, [8, voxels]).transpose().reshape([...dims, 8]) as tf.Tensor4D;
+    const featureTensor = tf.tensor2d(features, [8, voxels]).transpose().reshape<tf.Tensor4D>([...dims, 8]);
     const labelTensor = tf.tensor1d(Int32Array.from(labels), 'int32');
     const whole = tf.variableGrads(() => diceCeLoss(net.head(featureTensor), labelTensor), [...trainable.values()]);
 
-    expect(Math.abs(chunked.loss - whole.value.dataSync()[0])).toBeLessThan(1e-5);
+    expect(Math.abs(chunked.loss - whole.value.arraySync())).toBeLessThan(1e-5);
     for (const [key, v] of trainable) {
-      const { rel } = compareArrays(chunked.grads.get(key)!.dataSync(), whole.grads[v.name].dataSync());
+      const { rel } = compareArrays(chunked.grads.get(key)!.dataSync(), defined(whole.grads[v.name], `the whole-tensor gradient of ${key}`).dataSync());
       expect([key, rel < 1e-4]).toEqual([key, true]);
     }
     const logits = tf.tidy(() => net.head(featureTensor).transpose().dataSync());

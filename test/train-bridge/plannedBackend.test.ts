@@ -18,7 +18,7 @@ describe('the training backend /info announces', () => {
     expect(planned.package).toBe(used.package);
     expect(planned.native).toBe(used.native);
     expect(planned.scope).toBe(defaultTrainScope(used.native));
-    const info = new WholeBodyTrainer({ job: async () => null, description: wholeBodyTrainDescription() }).info();
+    const info = new WholeBodyTrainer({ job: () => Promise.resolve(null), description: wholeBodyTrainDescription() }).info();
     expect(info.description).toContain(`TensorFlow.js via ${used.package}, scope ${planned.scope} by default`);
     if (!used.gpu) expect(info.description).toContain('install @tensorflow/tfjs-node-gpu');
   });

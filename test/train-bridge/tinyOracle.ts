@@ -1,6 +1,8 @@
+import * as fs from 'node:fs';
 import { TrainSample } from '../../src/train-bridge/segResNetTrainer';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import { StateDict } from '../../src/weights/tensor';
+import { defined } from '../helpers/defined';
 import { oracleFile, readF32, readU8 } from '../helpers/oracle';
 
 /** The tiny seed-1 model and the input/label pair every train_step oracle file was computed from. */
@@ -13,7 +15,17 @@ export function tinySample(): TrainSample {
 }
 
 export function trainStepJson<T = unknown>(name: string): T {
-  return JSON.parse(require('node:fs').readFileSync(oracleFile('train_step', name), 'utf8')) as T;
+  return JSON.parse(fs.readFileSync(oracleFile('train_step', name), 'utf8')) as T;
+}
+
+/** One AdamW run of `adamw_steps.json`: torch's loss before each step and after the last. */
+export interface AdamwRun {
+  steps: Array<{ loss_before_step: { float64_exact: number } }>;
+  loss_after_last_step: { float64_exact: number };
+}
+
+export function adamwRun(name: string): AdamwRun {
+  return defined(trainStepJson<{ runs: Record<string, AdamwRun> }>('adamw_steps.json').runs[name], `run ${name} in adamw_steps.json`);
 }
 
 /** ||a - b|| / ||b|| and max |a - b|, in float64. */
@@ -23,9 +35,10 @@ export function compareArrays(a: ArrayLike<number>, b: ArrayLike<number>): { rel
   let den = 0;
   let maxAbs = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = a[i] - b[i];
+    const [x, y] = [a[i]!, b[i]!]; // i < a.length === b.length
+    const d = x - y;
     num += d * d;
-    den += b[i] * b[i];
+    den += y * y;
     maxAbs = Math.max(maxAbs, Math.abs(d));
   }
   return { rel: den > 0 ? Math.sqrt(num / den) : Math.sqrt(num), maxAbs };

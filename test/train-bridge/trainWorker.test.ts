@@ -65,13 +65,13 @@ describeWithOracle('training worker thread', () => {
   });
 
   test('stop request: finishes the current step, returns stopped, the worker exits', async () => {
-    let handle: ReturnType<typeof startTrainWorker> | undefined;
     let asked = false;
-    handle = launch(job(dir, files, 1000), {
+    // Progress arrives from the worker, after launch has returned.
+    const handle: ReturnType<typeof startTrainWorker> = launch(job(dir, files, 1000), {
       onProgress: () => {
         if (!asked) {
           asked = true;
-          handle!.stop();
+          handle.stop();
         }
       },
     });

@@ -25,7 +25,7 @@ function toCOrder(v: Volume<Float32Array>): Float32Array {
   const [nx, ny, nz] = v.shape;
   const out = new Float32Array(v.data.length);
   let o = 0;
-  for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) for (let k = 0; k < nz; k++) out[o++] = v.data[i + nx * (j + ny * k)];
+  for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) for (let k = 0; k < nz; k++) out[o++] = v.data[i + nx * (j + ny * k)]!; // inside the shape
   return out;
 }
 

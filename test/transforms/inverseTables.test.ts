@@ -24,7 +24,8 @@ describeWithOracle('nearest-neighbour inverse vs PyTorch grid_sample on the real
     const back = planInverse(preprocessWholeBody(ct, mm).inverse.spacing);
     const offsets = nearestOffsets(samplingGrid(back.xform, back.inShape, back.outShape))!;
     const stride = [1, back.inShape[0], back.inShape[0] * back.inShape[1]];
-    const ours = offsets.map((axis, a) => Array.from(axis, (o) => o / stride[a]));
+    expect(offsets).toHaveLength(stride.length);
+    const ours = offsets.map((axis, a) => Array.from(axis, (o) => o / stride[a]!)); // one table per axis, checked above
     expect(ours).toEqual(expected[name]);
   });
 });

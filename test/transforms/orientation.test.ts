@@ -1,11 +1,12 @@
 import { ioOrientation, orientToRas, undoOrientation } from '../../src/transforms';
 import { makeVolume, type Mat4 } from '../../src/core/volume';
-import { AFFINES } from '../io/volumeCases';
+import { maxAbsDiff } from '../helpers/oracle';
+import { AFFINE_OF, AFFINES } from '../io/volumeCases';
 
 const SHAPE = [5, 4, 3] as const;
 
 function world(a: Mat4, i: number, j: number, k: number): number[] {
-  return [0, 1, 2].map((r) => a[r][0] * i + a[r][1] * j + a[r][2] * k + a[r][3]);
+  return a.slice(0, 3).map((row) => row[0] * i + row[1] * j + row[2] * k + row[3]);
 }
 
 describe('orientToRas (MONAI Orientationd axcodes RAS)', () => {
@@ -16,11 +17,11 @@ describe('orientToRas (MONAI Orientationd axcodes RAS)', () => {
     expect(ioOrientation(volume.affineRas).map((a) => [a.worldAxis, a.flip])).toEqual([[0, false], [1, false], [2, false]]);
     const [nx, ny, nz] = volume.shape;
     for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-      const src = volume.data[i + nx * (j + ny * k)];
+      const src = volume.data[i + nx * (j + ny * k)]!; // inside the shape
       const [si, sj, sk] = [src % SHAPE[0], Math.floor(src / SHAPE[0]) % SHAPE[1], Math.floor(src / (SHAPE[0] * SHAPE[1]))];
       const a = world(volume.affineRas, i, j, k);
       const b = world(affine, si, sj, sk);
-      for (let r = 0; r < 3; r++) expect(Math.abs(a[r] - b[r])).toBeLessThan(1e-9);
+      expect(maxAbsDiff(a, b)).toBeLessThan(1e-9);
     }
     const back = undoOrientation(volume, record);
     expect(back.shape).toEqual(SHAPE);
@@ -36,13 +37,13 @@ describe('orientToRas (MONAI Orientationd axcodes RAS)', () => {
   });
 
   it('returns an RAS input untouched', () => {
-    const input = makeVolume(new Float32Array(60), SHAPE, AFFINES[0][1]);
+    const input = makeVolume(new Float32Array(60), SHAPE, AFFINE_OF.identity);
     expect(orientToRas(input).volume).toBe(input);
   });
 
   it('refuses to undo onto a volume of another shape', () => {
-    const { record } = orientToRas(makeVolume(new Float32Array(60), SHAPE, AFFINES[2][1]));
-    expect(() => undoOrientation(makeVolume(new Float32Array(60), SHAPE, AFFINES[0][1]), record)).toThrow(/not the reoriented shape/);
+    const { record } = orientToRas(makeVolume(new Float32Array(60), SHAPE, AFFINE_OF['permuted PSR']));
+    expect(() => undoOrientation(makeVolume(new Float32Array(60), SHAPE, AFFINE_OF.identity), record)).toThrow(/not the reoriented shape/);
   });
 
 });

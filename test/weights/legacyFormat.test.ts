@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTorchStateDict, readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import { StateDict } from '../../src/weights/tensor';
+import { defined } from '../helpers/defined';
 import { f32, legacyFile, legacyFromStateDict, stateDictPickle } from './torchBytes';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -37,14 +38,14 @@ function expectSameStateDict(a: StateDict, b: StateDict): void {
 describe('legacy (non-zip) torch.save files written by PyTorch', () => {
   test.each(['legacy_small.pt', 'legacy_small_protocol4.pt'])('%s reads to exactly the values torch wrote (views, offset, transpose, scalar, empty)', async (name) => {
     const sd = await readTorchStateDict(fixture(name));
-    expectExactly(sd, expected['legacy_small.pt']);
+    expectExactly(sd, defined(expected['legacy_small.pt'], 'legacy_small.pt in legacy_expected.json'));
     expect(sd.get('scalar')!.shape).toEqual([]);
   });
 
   test('a model state_dict reads the same from its legacy copy and its zip copy', async () => {
     const legacy = await readTorchStateDict(fixture('legacy_smallnet.pt'));
     const zip = await readTorchStateDict(fixture('zip_smallnet.pt'));
-    expectExactly(legacy, expected['legacy_smallnet.pt']);
+    expectExactly(legacy, defined(expected['legacy_smallnet.pt'], 'legacy_smallnet.pt in legacy_expected.json'));
     expectSameStateDict(legacy, zip);
   });
 

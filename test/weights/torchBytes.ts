@@ -53,9 +53,10 @@ export class Pickle {
     const bytes: number[] = [];
     let x = v;
     for (;;) {
-      bytes.push(Number(BigInt.asUintN(8, x)));
+      const byte = Number(BigInt.asUintN(8, x));
+      bytes.push(byte);
       x >>= 8n;
-      const sign = (bytes[bytes.length - 1] & 0x80) !== 0;
+      const sign = (byte & 0x80) !== 0;
       if ((x === 0n && !sign) || (x === -1n && sign)) break;
     }
     return this.op(0x8a, bytes.length, ...bytes);

@@ -23,9 +23,13 @@ describeWithOracle('PyTorch state_dict reader on real torch.save files', () => {
       .readFileSync(oracleFile('state_dict_keys_tiny.txt'), 'utf8')
       .split('\n')
       .filter((l) => l && !l.startsWith('#'))
-      .map((l) => l.split('\t'));
-    expect([...sd.keys()]).toEqual(listed.map((r) => r[0]));
-    for (const [key, shape, dtype, n] of listed) {
+      .map((l) => {
+        const [key, shape, dtype, n, ...rest] = l.split('\t');
+        if (key === undefined || shape === undefined || dtype === undefined || n === undefined || rest.length > 0) throw new Error(`not "key<TAB>shape<TAB>dtype<TAB>count": ${l}`);
+        return { key, shape, dtype, n };
+      });
+    expect([...sd.keys()]).toEqual(listed.map((r) => r.key));
+    for (const { key, shape, dtype, n } of listed) {
       expect(dtype).toBe('float32');
       expect(JSON.stringify(sd.get(key)!.shape)).toBe(shape.replace(/ /g, ''));
       expect(sd.get(key)!.data.length).toBe(Number(n));

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ModelVersions } from '../../src/apps/totalseg/modelVersions';
-import { tempPathFor } from '../../src/util/atomicWrite';
+import { ModelVersions } from '../../../src/apps/totalseg/modelVersions';
+import { tempPathFor } from '../../../src/util/atomicWrite';
 
 /** A server killed while writing a model version leaves `tempPathFor` files; the next start removes those of dead writers only. */
 test('ModelVersions removes temp files of dead writers at start and keeps live ones', () => {

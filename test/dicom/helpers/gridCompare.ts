@@ -21,18 +21,19 @@ export function sampleOnGrid(src: LpsImage<ArrayLike<number>>, dst: { shape: Vec
   const [nx, ny, nz] = dst.shape;
   const [sx, sy, sz] = src.shape;
   const out = new Float64Array(nx * ny * nz);
-  const f = [0, 0, 0];
-  const n = [0, 0, 0];
+  const [m0, m1, m2] = m;
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++) {
-        for (let r = 0; r < 3; r++) {
-          f[r] = m[r][0] * i + m[r][1] * j + m[r][2] * k + m[r][3];
-          n[r] = round(f[r]);
-          if (abs(f[r] - n[r]) > tol) throw new Error(`grids do not coincide: dst voxel [${i},${j},${k}] falls at src [${f.map((v) => v.toFixed(3))}]`);
-        }
-        if (n[0] < 0 || n[1] < 0 || n[2] < 0 || n[0] >= sx || n[1] >= sy || n[2] >= sz) continue;
-        out[i + nx * (j + ny * k)] = src.data[n[0] + sx * (n[1] + sy * n[2])];
+        const f0 = m0[0] * i + m0[1] * j + m0[2] * k + m0[3];
+        const f1 = m1[0] * i + m1[1] * j + m1[2] * k + m1[3];
+        const f2 = m2[0] * i + m2[1] * j + m2[2] * k + m2[3];
+        const n0 = round(f0);
+        const n1 = round(f1);
+        const n2 = round(f2);
+        if (abs(f0 - n0) > tol || abs(f1 - n1) > tol || abs(f2 - n2) > tol) throw new Error(`grids do not coincide: dst voxel [${i},${j},${k}] falls at src [${[f0, f1, f2].map((v) => v.toFixed(3)).join(',')}]`);
+        if (n0 < 0 || n1 < 0 || n2 < 0 || n0 >= sx || n1 >= sy || n2 >= sz) continue;
+        out[i + nx * (j + ny * k)] = src.data[n0 + sx * (n1 + sy * n2)]!; // inside src's shape (checked above)
       }
   return out;
 }
@@ -60,19 +61,32 @@ export function readNrrdMask(file: string): LpsImage<Uint8Array> {
   const fields = new Map<string, string>();
   for (const line of buf.subarray(0, end).toString('latin1').split('\n')) {
     const m = /^([^:#]+):\s*(.*)$/.exec(line);
-    if (m) fields.set(m[1].trim(), m[2].trim());
+    if (m?.[1] !== undefined && m[2] !== undefined) fields.set(m[1].trim(), m[2].trim());
   }
   if (fields.get('dimension') !== '3' || !/^(unsigned char|uchar|uint8)$/.test(fields.get('type') ?? '')) throw new Error(`${file}: expected a 3D unsigned char NRRD`);
   if (fields.get('space') !== 'left-posterior-superior') throw new Error(`${file}: expected LPS space, got ${fields.get('space')}`);
-  const shape = fields.get('sizes')!.split(/\s+/).map(Number) as unknown as Vec3;
-  const dirs = [...fields.get('space directions')!.matchAll(/\(([^)]*)\)/g)].map((m) => m[1].split(',').map(Number));
-  const origin = /\(([^)]*)\)/.exec(fields.get('space origin')!)![1].split(',').map(Number);
+  const field = (name: string): string => {
+    const value = fields.get(name);
+    if (value === undefined) throw new Error(`${file}: no NRRD field "${name}"`);
+    return value;
+  };
+  /** Three numbers, from "a b c" or "(a,b,c)". */
+  const vec3 = (text: string, what: string): Vec3 => {
+    const v = text.split(/[\s,]+/).filter(Boolean).map(Number);
+    const [a, b, c] = v;
+    if (v.length !== 3 || a === undefined || b === undefined || c === undefined || v.some(Number.isNaN)) throw new Error(`${file}: ${what} is not three numbers: ${text}`);
+    return [a, b, c];
+  };
+  const shape = vec3(field('sizes'), 'sizes');
+  const [di, dj, dk] = [...field('space directions').matchAll(/\(([^)]*)\)/g)].map((m, n) => vec3(m[1] ?? '', `space direction ${n}`));
+  if (di === undefined || dj === undefined || dk === undefined) throw new Error(`${file}: expected three space directions`);
+  const origin = vec3(/\(([^)]*)\)/.exec(field('space origin'))?.[1] ?? '', 'space origin');
   const raw = buf.subarray(end + 2);
   const data = fields.get('encoding') === 'gzip' ? zlib.gunzipSync(raw) : raw;
   const affineLps: Mat4 = [
-    [dirs[0][0], dirs[1][0], dirs[2][0], origin[0]],
-    [dirs[0][1], dirs[1][1], dirs[2][1], origin[1]],
-    [dirs[0][2], dirs[1][2], dirs[2][2], origin[2]],
+    [di[0], dj[0], dk[0], origin[0]],
+    [di[1], dj[1], dk[1], origin[1]],
+    [di[2], dj[2], dk[2], origin[2]],
     [0, 0, 0, 1],
   ];
   return { data: new Uint8Array(data.buffer, data.byteOffset, shape[0] * shape[1] * shape[2]), shape, affineLps };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { waitFor } from '../../helpers/waitFor';
 import { tempDir } from './syntheticSeries';
 
 export const ORTHANC_USER = { username: 'wbct', password: 'orthanc-test-secret' };
@@ -62,20 +63,19 @@ export async function startOrthanc(): Promise<RunningOrthanc> {
       child.kill('SIGTERM');
     });
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
+  const answers = async (): Promise<boolean> => {
     if (exited) throw new Error(`Orthanc exited during start-up; see ${path.join(dir, 'orthanc.log')}`);
     try {
-      const res = await fetch(`${url}/system`, { headers: { Authorization: authHeader } });
-      if (res.ok) break;
+      return (await fetch(`${url}/system`, { headers: { Authorization: authHeader } })).ok;
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Orthanc did not answer on ${url} within 30 s; see ${path.join(dir, 'orthanc.log')}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  };
+  try {
+    await waitFor(answers, { what: `Orthanc to answer on ${url}`, timeoutMs: 30_000, intervalMs: 200, detail: () => `see ${path.join(dir, 'orthanc.log')}` });
+  } catch (e) {
+    await stop();
+    throw e;
   }
   return { url, dicomWebUrl: `${url}/dicom-web`, authHeader, stop };
 }

@@ -9,8 +9,8 @@ type Content = Buffer | null;
 const imageKey = (id: string): Key => `image\0${id}`;
 const labelKey = (id: string, tag: string): Key => `label\0${id}\0${tag}`;
 function parseKey(key: Key): { kind: 'image' | 'label'; id: string; tag: string } {
-  const [kind, id, tag] = key.split('\0');
-  return { kind: kind as 'image' | 'label', id, tag: tag ?? '' };
+  const [kind, id = '', tag = ''] = key.split('\0');
+  return { kind: kind as 'image' | 'label', id, tag };
 }
 const showKey = (key: Key): string => {
   const { kind, id, tag } = parseKey(key);

@@ -56,6 +56,19 @@ export function editDicom(file: DicomFile, edit: (ds: dcmjs.NaturalDataset) => v
   return { name: file.name, bytes: datasetToPart10(ds, transferSyntax) };
 }
 
+/** Slice `k` of a series; throws when the series has no slice `k`. */
+export function sliceAt(files: readonly DicomFile[], k: number): DicomFile {
+  const file = files[k];
+  if (file === undefined) throw new RangeError(`no slice ${k} in a series of ${files.length}`);
+  return file;
+}
+
+/** A copy of the series with slice `k` edited by `editDicom`. */
+export function editSlice(files: readonly DicomFile[], k: number, edit: (ds: dcmjs.NaturalDataset) => void, transferSyntax?: string): DicomFile[] {
+  const edited = editDicom(sliceAt(files, k), edit, transferSyntax);
+  return files.map((f, n) => (n === k ? edited : f));
+}
+
 /** Every slice edited the same way. */
 export function editAll(files: readonly DicomFile[], edit: (ds: dcmjs.NaturalDataset, k: number) => void, transferSyntax?: string): DicomFile[] {
   return files.map((f, k) => editDicom(f, (ds) => edit(ds, k), transferSyntax));
@@ -98,7 +111,7 @@ export function deflatedBomb(inflatedBytes: number): Buffer {
 export function corruptDeflated(slice: DicomFile): Buffer {
   const dataset = slice.bytes.subarray(datasetStart(slice.bytes));
   const deflated = zlib.deflateRawSync(dataset);
-  for (let i = deflated.length >> 1; i < deflated.length; i += 7) deflated[i] ^= 0xa5;
+  for (let i = deflated.length >> 1; i < deflated.length; i += 7) deflated[i] = deflated[i]! ^ 0xa5; // i < length
   return Buffer.concat([part10(DEFLATED_EXPLICIT_LITTLE, Buffer.alloc(0)), deflated]);
 }
 

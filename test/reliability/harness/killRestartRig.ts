@@ -153,11 +153,12 @@ export class KillRestartRig {
       if (!crashed) recordCase({ area: 'kill-9', name, outcome: 'crash', detail: `the restart failed: ${(e as Error).message.slice(0, 500)}` });
       throw e;
     }
-    if (crashed !== null || failed !== null) {
+    const problem = crashed !== null ? new Error(crashed) : failed;
+    if (problem !== null) {
       // Recorded as a crash above, or the point did not go as planned (a test problem, not a case): settle the
       // writes on the new server so that the next points start from what is there, and report.
       await this.writes.verify(this.url);
-      throw crashed !== null ? new Error(crashed) : failed;
+      throw problem;
     }
     const problems: string[] = [];
     const info = await call(`${this.url}/info/`);

@@ -72,9 +72,9 @@ export async function checkModels(modelsDir: string, url: string, acknowledged: 
       await readTorchStateDict(pt).catch((e: Error) => problems.push(`${path.relative(modelsDir, pt)} does not read: ${e.message}`));
     }
     for (const onnx of visibleFiles(dir, '.onnx')) {
-      const m = /^(.*)\.([0-9a-f]{16})\.onnx$/.exec(path.basename(onnx));
-      const source = m ? path.join(dir, `${m[1]}.pt`) : null;
-      if (!m || !source || !fs.existsSync(source) || !(await sha256OfFile(source)).startsWith(m[2])) {
+      const [, stem, hash] = /^(.*)\.([0-9a-f]{16})\.onnx$/.exec(path.basename(onnx)) ?? [];
+      const source = stem !== undefined ? path.join(dir, `${stem}.pt`) : null;
+      if (hash === undefined || !source || !fs.existsSync(source) || !(await sha256OfFile(source)).startsWith(hash)) {
         problems.push(`${path.relative(modelsDir, onnx)} has no .pt it converts`);
         continue;
       }

@@ -69,11 +69,11 @@ export function startServerProcess(options: ServerProcessOptions): Promise<Serve
     }, 60_000);
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      const m = /wbct serving .* at (http:\/\/\S+)/.exec(stderr);
-      if (m && timer) {
+      const url = /wbct serving .* at (http:\/\/\S+)/.exec(stderr)?.[1];
+      if (url !== undefined && timer) {
         clearTimeout(timer);
         resolve({
-          url: m[1],
+          url,
           child,
           stderr: () => stderr,
           alive: () => !exitedFlag,

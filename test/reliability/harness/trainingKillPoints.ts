@@ -1,10 +1,9 @@
 import * as path from 'node:path';
+import { waitFor } from '../../helpers/waitFor';
 import { call, postJson } from './httpCalls';
 import { KillRestartRig, type PointResult } from './killRestartRig';
 import { MODEL, checkModels, versionFiles } from './modelChecks';
 import { NiftiPayloads } from './niftiPayloads';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One epoch of the bundle recipe on one small volume with the tiny weights: about 12 s on 2 cores. */
 export const ONE_EPOCH = { max_epochs: 1, highres: true, lr: 0.01, val_split: 0 };
@@ -52,22 +51,25 @@ export class TrainingKillPoints {
     const started = await postJson(`${this.rig.url}/train/${MODEL}`, ONE_EPOCH);
     if (started.status !== 200) throw new Error(`POST /train answered ${started.status}: ${started.body.toString('utf8')}`);
     const server = this.rig.server;
-    for (;;) {
+    let last: TrainTask | undefined;
+    // true once the watch is over: the server stopped answering, `until` held (and the kill is sent), or DONE.
+    const watched = async (): Promise<boolean> => {
       let task: TrainTask | undefined;
       try {
         task = (await call(`${server.url}/train/`)).json<TrainTask>();
       } catch {
-        return;
+        return true;
       }
+      last = task;
       if (task?.status === 'DONE' && task.result?.published) this.acknowledged = path.relative(this.rig.modelsDir, task.result.published);
       if (task && until?.(task)) {
         await this.rig.kill9();
-        return;
+        return true;
       }
       if (task?.status !== undefined && !['SUBMITTED', 'RUNNING', 'DONE'].includes(task.status)) throw new Error(`training ended ${task.status}: ${JSON.stringify(task.details)}`);
-      if (task?.status === 'DONE') return;
-      await sleep(100);
-    }
+      return task?.status === 'DONE';
+    };
+    await waitFor(watched, { what: 'the one-epoch training to end', timeoutMs: 100_000, intervalMs: 100, detail: () => `last task: ${JSON.stringify(last)}` });
   }
 
   /** Trains and kills as soon as a file matching `name` shows up in `dir`; resolves with the name seen ('' if none). */

@@ -10,12 +10,11 @@ export interface RawResponse {
 }
 
 /**
- * One request on a fresh socket, the way Python's http.client sends it (Host, Accept-Encoding: identity, lowercase
- * content-type/content-length), reading the raw answer bytes until the server closes or Content-Length is reached.
+ * Reads one raw answer from `socket` until the server closes or Content-Length is reached, then destroys the socket.
+ * Rejects if the connection closes before a full answer.
  */
-export function rawRequest(port: number, method: string, target: string, body?: { contentType: string; bytes: Buffer }, extraHeaders: string[] = []): Promise<RawResponse> {
+export function readRawResponse(socket: net.Socket): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     let settled = false;
     const finish = () => {
@@ -23,8 +22,8 @@ export function rawRequest(port: number, method: string, target: string, body?: 
       const all = Buffer.concat(chunks);
       const split = all.indexOf('\r\n\r\n');
       if (split < 0) return;
-      const head = all.subarray(0, split).toString('latin1').split('\r\n');
-      const headers = head.slice(1).map((line) => {
+      const [statusLine = '', ...headerLines] = all.subarray(0, split).toString('latin1').split('\r\n');
+      const headers = headerLines.map((line) => {
         const i = line.indexOf(':');
         return [line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim()] as const;
       });
@@ -34,7 +33,7 @@ export function rawRequest(port: number, method: string, target: string, body?: 
       if (length !== undefined && body.length < Number(length)) return;
       settled = true;
       socket.destroy();
-      resolve({ statusLine: head[0], status: Number(head[0].split(' ')[1]), headers, header, body: length !== undefined ? body.subarray(0, Number(length)) : body });
+      resolve({ statusLine, status: Number(statusLine.split(' ')[1]), headers, header, body: length !== undefined ? body.subarray(0, Number(length)) : body });
     };
     socket.on('data', (c: Buffer) => {
       chunks.push(c);
@@ -45,10 +44,25 @@ export function rawRequest(port: number, method: string, target: string, body?: 
       if (!settled) reject(new Error(`connection closed before a full answer (${Buffer.concat(chunks).length} bytes)`));
     });
     socket.on('error', reject);
-    const lines = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Accept-Encoding: identity', ...extraHeaders];
-    if (body) lines.push(`content-type: ${body.contentType}`, `content-length: ${body.bytes.length}`);
-    socket.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body?.bytes ?? Buffer.alloc(0)]));
   });
+}
+
+/** The head of a request the way Python's http.client sends it (Host, Accept-Encoding: identity, then `headers`). */
+export function rawRequestHead(port: number, method: string, target: string, headers: readonly string[] = []): Buffer {
+  const lines = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Accept-Encoding: identity', ...headers];
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+}
+
+/**
+ * One request on a fresh socket, the way Python's http.client sends it (Host, Accept-Encoding: identity, lowercase
+ * content-type/content-length), reading the raw answer bytes until the server closes or Content-Length is reached.
+ */
+export function rawRequest(port: number, method: string, target: string, body?: { contentType: string; bytes: Buffer }, extraHeaders: string[] = []): Promise<RawResponse> {
+  const socket = net.connect(port, '127.0.0.1');
+  const answer = readRawResponse(socket);
+  const headers = body ? [...extraHeaders, `content-type: ${body.contentType}`, `content-length: ${body.bytes.length}`] : extraHeaders;
+  socket.write(Buffer.concat([rawRequestHead(port, method, target, headers), body?.bytes ?? Buffer.alloc(0)]));
+  return answer;
 }
 
 export interface MultipartPart {
@@ -90,6 +104,23 @@ export function parseMultipartLikeCgi(contentType: string, body: Buffer): Multip
   }
   if (body.subarray(pos).toString('latin1') !== '--\r\n') throw new Error('final boundary not followed by exactly --CRLF');
   return parts;
+}
+
+/** A file part: one with a file name. */
+export type FilePart = MultipartPart & { readonly filename: string };
+
+/**
+ * The answer of `POST /infer` with a label: exactly a `params` part (JSON, returned parsed) and then one file part,
+ * split as cgi does; throws naming the parts found for any other layout.
+ */
+export function inferAnswerParts(contentType: string | undefined, body: Buffer): { params: Record<string, unknown>; file: FilePart } {
+  if (contentType === undefined) throw new Error('the answer has no content-type');
+  const parts = parseMultipartLikeCgi(contentType, body);
+  const [params, file] = parts;
+  if (parts.length !== 2 || params?.name !== 'params' || params.filename !== undefined || file?.filename === undefined) {
+    throw new Error(`expected a params part and one file part, got ${JSON.stringify(parts.map((p) => ({ name: p.name, filename: p.filename })))}`);
+  }
+  return { params: JSON.parse(params.value.toString('utf8')) as Record<string, unknown>, file: { ...file, filename: file.filename } };
 }
 
 /** The Slicer client's request body: its literal boundary, `params` first, optional file parts with full local paths. */
