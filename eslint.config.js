@@ -27,12 +27,21 @@ const layerRule = {
   files: ['src/**/*.ts'],
   plugins: { boundaries },
   settings: {
-    'boundaries/elements': Object.keys(LAYERS).map((type) => ({ type, pattern: `src/${type}/**`, mode: 'full' })),
+    'boundaries/elements': Object.keys(LAYERS).map((type) => ({ type, pattern: `src/${type}/**`, partialMatch: false })),
     'import/resolver': { node: { extensions: ['.ts', '.js'] } },
   },
   rules: {
     'boundaries/no-unknown-files': 'error',
-    'boundaries/element-types': ['error', { default: 'disallow', rules: Object.entries(LAYERS).map(([from, allow]) => ({ from, allow: [from, ...allow] })) }],
+    'boundaries/dependencies': [
+      'error',
+      {
+        default: 'disallow',
+        policies: Object.entries(LAYERS).map(([from, allow]) => ({
+          from: { element: { type: from } },
+          allow: [from, ...allow].map((type) => ({ to: { element: { type } } })),
+        })),
+      },
+    ],
   },
 };
 

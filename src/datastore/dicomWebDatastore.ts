@@ -20,7 +20,7 @@ const { trunc } = Math;
 
 function allIntegersIn(data: ArrayLike<number>, min: number, max: number): boolean {
   for (let p = 0; p < data.length; p++) {
-    const v = data[p];
+    const v = data[p]!; // p < data.length
     if (v !== trunc(v) || v < min || v > max) return false;
   }
   return true;
@@ -99,8 +99,8 @@ export class DicomWebDatastore implements Datastore {
     return file;
   }
 
-  async addImage(): Promise<string> {
-    throw new ApiError('BAD_REQUEST', 'this datastore serves the images of a DICOMweb server; store new images in the PACS itself');
+  addImage(): Promise<string> {
+    return Promise.reject(new ApiError('BAD_REQUEST', 'this datastore serves the images of a DICOMweb server; store new images in the PACS itself'));
   }
 
   /** Checks the label lies on the series' grid, writes it as a DICOM SEG and stores it with STOW-RS. */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DatastoreModel } from '../core/datastore';
 import { INDEX_FILE } from './datastoreIndex';
+import { objectOf } from './modelQueries';
 import { IMAGE_EXTENSIONS, LABEL_EXTENSIONS, isValidId, isValidTag, splitFileName } from '../core/fileNames';
 
 /** Visible regular files of a folder (hidden names are temp files; the index is not an image). */
@@ -27,7 +28,7 @@ async function mtimeSeconds(file: string): Promise<number> {
 
 /** The stem shared by an image file and its label files: the image name minus its extension. */
 export function imageStem(model: DatastoreModel, id: string): string {
-  const image = model.objects[id].image;
+  const image = objectOf(model, id).image;
   const name = image.info.name as string;
   return name.toLowerCase().endsWith(image.ext) ? name.slice(0, name.length - image.ext.length) : name;
 }
@@ -81,9 +82,10 @@ async function reconcileLabels(model: DatastoreModel, root: string): Promise<boo
     for (const name of [...files].sort()) {
       const split = splitFileName(name, LABEL_EXTENSIONS);
       const id = split ? idByStem.get(split.stem) : undefined;
-      if (!split || id === undefined || Object.hasOwn(model.objects[id].labels, tag)) continue;
+      const object = id === undefined ? undefined : model.objects[id];
+      if (!split || !object || Object.hasOwn(object.labels, tag)) continue;
       const ts = await mtimeSeconds(path.join(labelsRoot, tag, name));
-      model.objects[id].labels[tag] = { ext: split.ext, info: { ts, name } };
+      object.labels[tag] = { ext: split.ext, info: { ts, name } };
       changed = true;
     }
   }

@@ -92,7 +92,7 @@ export class LocalDatastore implements Datastore {
         const existing = Object.hasOwn(this.model.objects, imageId);
         const stem = existing ? imageStem(this.model, imageId) : this.freeStem(fileStemForId(imageId));
         const name = `${stem}${split.ext}`;
-        const previous = existing ? (this.model.objects[imageId].image.info.name as string) : name;
+        const previous = existing ? (objectOf(this.model, imageId).image.info.name as string) : name;
         if (existing) await this.removeLabelsOf(imageId);
         const before = this.model.objects[imageId];
         // The index names the file before it is renamed into place: killed in between, the folder scan drops an
@@ -148,7 +148,7 @@ export class LocalDatastore implements Datastore {
     return this.lock.run(async () => {
       await this.sync(false);
       const image = objectOf(this.model, id).image;
-      image.info = { ...image.info, ...patch, name: image.info.name };
+      image.info = { ...image.info, ...patch, name: image.info.name as string };
       await this.save();
     });
   }
@@ -197,7 +197,7 @@ export class LocalDatastore implements Datastore {
    * place: were they still there after a crash, the scan would pair them with the new image.
    */
   private async removeLabelsOf(id: string): Promise<void> {
-    const object = this.model.objects[id];
+    const object = objectOf(this.model, id);
     for (const [tag, label] of Object.entries(object.labels)) await fs.rm(path.join(this.labelDir(tag), label.info.name as string), { force: true });
     object.labels = {};
   }

@@ -15,9 +15,13 @@ export function hasLabel(object: ImageLabelModel, tag: string): boolean {
   return Object.hasOwn(object.labels, tag);
 }
 
+/** The object's label `tag`, looked up as an own property only. */
+function ownLabel(object: ImageLabelModel, tag: string): DataModel | undefined {
+  return Object.hasOwn(object.labels, tag) ? object.labels[tag] : undefined;
+}
+
 export function labelOf(model: DatastoreModel, id: string, tag: string): DataModel {
-  const object = objectOf(model, id);
-  const label = Object.hasOwn(object.labels, tag) ? object.labels[tag] : undefined;
+  const label = ownLabel(objectOf(model, id), tag);
   if (!label) throw new ApiError('LABEL_NOT_FOUND', `Label NOT Found: image ${JSON.stringify(id)} has no "${tag}" label`);
   return label;
 }
@@ -38,17 +42,18 @@ export function statsOf(model: DatastoreModel): DatastoreStats {
 }
 
 export function idsWithoutLabel(model: DatastoreModel, tag: string): string[] {
-  return Object.keys(model.objects)
-    .filter((id) => !hasLabel(model.objects[id], tag))
+  return Object.entries(model.objects)
+    .filter(([, object]) => !hasLabel(object, tag))
+    .map(([id]) => id)
     .sort();
 }
 
 export function trainingPairsOf(root: string, model: DatastoreModel, tag: string): TrainingPair[] {
   return Object.keys(model.objects)
     .sort()
-    .filter((id) => hasLabel(model.objects[id], tag))
-    .map((id) => ({
-      image: path.join(root, model.objects[id].image.info.name as string),
-      label: path.join(labelDir(root, model, tag), model.objects[id].labels[tag].info.name as string),
-    }));
+    .flatMap((id) => {
+      const object = objectOf(model, id);
+      const label = ownLabel(object, tag);
+      return label ? [{ image: path.join(root, object.image.info.name as string), label: path.join(labelDir(root, model, tag), label.info.name as string) }] : [];
+    });
 }

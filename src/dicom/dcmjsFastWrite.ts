@@ -22,10 +22,11 @@ export function installDcmjsFastWrite(): void {
   proto.findStart = function findStart(this: SplitDataView, start = 0): number | undefined {
     let lo = 0;
     let hi = this.buffers.length - 1;
+    // 0 <= lo <= mid <= hi < buffers.length, and dcmjs keeps offsets and lengths one per buffer.
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (start < this.offsets[mid]) hi = mid - 1;
-      else if (start >= this.offsets[mid] + this.lengths[mid]) lo = mid + 1;
+      if (start < this.offsets[mid]!) hi = mid - 1;
+      else if (start >= this.offsets[mid]! + this.lengths[mid]!) lo = mid + 1;
       else return mid;
     }
     return undefined;

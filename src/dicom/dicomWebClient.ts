@@ -51,9 +51,16 @@ const TAG = {
 /** First value of a DICOM JSON attribute as text (person names: their alphabetic form); '' when absent. */
 export function dicomJsonValue(ds: DicomJson, tag: string): string {
   const v = ds[tag]?.Value?.[0];
+  if (typeof v === 'object' && v !== null && 'Alphabetic' in v) return jsonText(v.Alphabetic);
+  return jsonText(v);
+}
+
+/** A DICOM JSON value as text: strings as they are, numbers in JS notation, anything else as JSON; '' for none. */
+function jsonText(v: unknown): string {
   if (v === undefined || v === null) return '';
-  if (typeof v === 'object' && 'Alphabetic' in (v as object)) return String((v as { Alphabetic: unknown }).Alphabetic);
-  return String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v);
 }
 
 /**
@@ -129,8 +136,9 @@ export class DicomWebClient {
     const url = `${this.base}/studies/${studyUid}/series/${seriesUid}/instances/${sopUid}`;
     const res = await this.request('GET', url, { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' });
     const parts = parseMultipart(Buffer.from(await res.arrayBuffer()), boundaryOf(res.headers.get('content-type') ?? ''));
-    if (parts.length !== 1) throw new Error(`DICOMweb GET ${url}: expected 1 part, got ${parts.length}`);
-    return parts[0].body;
+    const [part] = parts;
+    if (parts.length !== 1 || !part) throw new Error(`DICOMweb GET ${url}: expected 1 part, got ${parts.length}`);
+    return part.body;
   }
 
   /** Where {@link retrieveSeries} keeps a series. */
@@ -151,10 +159,10 @@ export class DicomWebClient {
     const tmp = `${dir}.partial-${process.pid}-${Date.now()}`;
     fs.mkdirSync(tmp, { recursive: true });
     try {
-      let next = 0;
+      // The workers share one iterator: each instance is fetched once, by whichever worker takes it.
+      const queue = sops.values();
       const worker = async () => {
-        while (next < sops.length) {
-          const sop = sops[next++];
+        for (const sop of queue) {
           fs.writeFileSync(path.join(tmp, `${sop}.dcm`), await this.retrieveInstance(studyUid, seriesUid, sop));
         }
       };

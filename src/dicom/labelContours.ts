@@ -14,8 +14,9 @@ function boundsPerLabelSlice(labels: LabelVolume): Map<number, Map<number, [numb
   for (let k = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       const rowStart = nx * (j + ny * k);
+      // rowStart + i < nx * ny * nz, the volume's length.
       for (let i = 0; i < nx; i++) {
-        const v = labels.data[rowStart + i];
+        const v = labels.data[rowStart + i]!;
         if (v === 0) continue;
         const perSlice = out.get(v) ?? out.set(v, new Map()).get(v)!;
         const b = perSlice.get(k);
@@ -36,9 +37,9 @@ export function labelContours(labels: LabelVolume): Map<number, SliceContours[]>
   const [nx, ny] = labels.shape;
   const result = new Map<number, SliceContours[]>();
   const bounds = boundsPerLabelSlice(labels);
-  for (const label of [...bounds.keys()].sort((a, b) => a - b)) {
+  for (const [label, perSlice] of [...bounds].sort(([a], [b]) => a - b)) {
     const slices: SliceContours[] = [];
-    for (const [k, [x0, y0, x1, y1]] of bounds.get(label)!) {
+    for (const [k, [x0, y0, x1, y1]] of perSlice) {
       const base = nx * ny * k;
       const contours = traceContours({ mask: (x, y) => labels.data[base + x + nx * y] === label, x0, y0, x1, y1 });
       slices.push({ k, contours });

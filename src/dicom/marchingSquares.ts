@@ -8,11 +8,15 @@
  * boundaries. Diagonal-only contact (saddle cells) keeps the two pixels in separate contours (4-connectivity).
  */
 
+import type { Axis4, Tuple4 } from '../core/volume';
+
 /** One closed contour: x0, y0, x1, y1, ... (the closing edge back to the first point is implied). */
 export type Contour = number[];
 
 /** Corner offsets of a cell in clockwise order (y down): top-left, top-right, bottom-right, bottom-left. */
-const CORNERS: readonly (readonly [number, number])[] = [[0, 0], [1, 0], [1, 1], [0, 1]];
+const CORNERS: Tuple4<readonly [number, number]> = [[0, 0], [1, 0], [1, 1], [0, 1]];
+/** The cell's sides, clockwise: from corner c to corner n. */
+const CELL_SIDES: readonly (readonly [Axis4, Axis4])[] = [[0, 1], [1, 2], [2, 3], [3, 0]];
 
 export interface MaskWindow {
   readonly mask: (x: number, y: number) => boolean;
@@ -38,18 +42,17 @@ export function traceContours(win: MaskWindow): Contour[] {
       const br = inside(x + 1, y + 1);
       const bl = inside(x, y + 1);
       if (tl === tr && tr === br && br === bl) continue; // no boundary in this cell (most cells)
-      const state = [tl, tr, br, bl];
+      const state: Tuple4<boolean> = [tl, tr, br, bl];
       // Crossings along the cell boundary, clockwise; "in" = entering the inside region.
       const crossings: { entering: boolean; X: number; Y: number }[] = [];
-      for (let c = 0; c < 4; c++) {
-        const n = (c + 1) % 4;
+      for (const [c, n] of CELL_SIDES) {
         if (state[c] === state[n]) continue;
         crossings.push({ entering: state[n], X: 2 * x + CORNERS[c][0] + CORNERS[n][0], Y: 2 * y + CORNERS[c][1] + CORNERS[n][1] });
       }
       // Each entering crossing joins the next leaving one clockwise: the segment encloses the inside corners between them.
       crossings.forEach((a, idx) => {
         if (!a.entering) return;
-        const b = crossings[(idx + 1) % crossings.length];
+        const b = crossings[(idx + 1) % crossings.length]!; // the index wraps round inside the list
         const ka = key(a.X, a.Y);
         next.set(ka, [key(b.X, b.Y), b.X, b.Y]);
         startXY.set(ka, [a.X, a.Y]);
@@ -77,8 +80,9 @@ export function traceContours(win: MaskWindow): Contour[] {
 function dropCollinear(ring: readonly [number, number][]): [number, number][] {
   const n = ring.length;
   return ring.filter((p, i) => {
-    const a = ring[(i + n - 1) % n];
-    const b = ring[(i + 1) % n];
+    // Both indices wrap round inside the ring (i < n).
+    const a = ring[(i + n - 1) % n]!;
+    const b = ring[(i + 1) % n]!;
     return (p[0] - a[0]) * (b[1] - p[1]) - (p[1] - a[1]) * (b[0] - p[0]) !== 0;
   });
 }

@@ -9,8 +9,9 @@ export interface MultipartPart {
 /** The boundary parameter of a multipart Content-Type header, or an error naming the header. */
 export function boundaryOf(contentType: string): string {
   const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  if (!m || !/^multipart\//i.test(contentType.trim())) throw new Error(`expected a multipart response, got Content-Type "${contentType}"`);
-  return m[1] ?? m[2];
+  const boundary = m?.[1] ?? m?.[2];
+  if (boundary === undefined || !/^multipart\//i.test(contentType.trim())) throw new Error(`expected a multipart response, got Content-Type "${contentType}"`);
+  return boundary;
 }
 
 /** Splits a complete multipart body (RFC 2046) into its parts. */

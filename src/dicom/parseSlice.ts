@@ -2,7 +2,7 @@ import * as zlib from 'node:zlib';
 import * as dicomParser from 'dicom-parser';
 import type { Vec3 } from '../core/volume';
 import { DEFAULT_LIMITS, isLimitExceeded, LimitExceededError } from '../core/resourceLimits';
-import type { DicomSeriesFields } from './seriesInfo';
+import type { DicomSeriesFields, ImageOrientation } from './seriesInfo';
 import { checkSlicePixels, decodeSlicePixels, type PixelFormat } from './decodePixels';
 
 /** The header of one single-frame image file, with a lazy pixel decoder (HU after rescale). */
@@ -58,7 +58,11 @@ function parserCause(e: unknown): unknown {
   return typeof e === 'object' && e !== null && !(e instanceof Error) && 'exception' in e ? e.exception : e;
 }
 
-function numbers(ds: dicomParser.DataSet, tag: string, count: number): number[] | undefined {
+/** The values of a multi-valued decimal string when it has exactly `count` of them, all finite. */
+function numbers(ds: dicomParser.DataSet, tag: string, count: 2): readonly [number, number] | undefined;
+function numbers(ds: dicomParser.DataSet, tag: string, count: 3): Vec3 | undefined;
+function numbers(ds: dicomParser.DataSet, tag: string, count: 6): ImageOrientation | undefined;
+function numbers(ds: dicomParser.DataSet, tag: string, count: number): readonly number[] | undefined {
   if (ds.numStringValues(tag) !== count) return undefined;
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -131,9 +135,9 @@ export function parseSlice(source: string, bytes: Uint8Array, options: ParseSlic
     patientSex: str('x00100040'),
     rows,
     columns,
-    imagePositionPatient: [ipp[0], ipp[1], ipp[2]],
-    imageOrientationPatient: [iop[0], iop[1], iop[2], iop[3], iop[4], iop[5]],
-    pixelSpacing: [ps[0], ps[1]],
+    imagePositionPatient: ipp,
+    imageOrientationPatient: iop,
+    pixelSpacing: ps,
     sliceThickness: ds.floatString('x00180050'),
     numberOfFrames: ds.intString('x00280008') ?? 1,
     imageType: Array.from({ length: ds.numStringValues('x00080008') ?? 0 }, (_, i) => (ds.string('x00080008', i) ?? '').toUpperCase()),

@@ -59,7 +59,8 @@ export function readDicomSeg(file: string, series: DicomSeriesInfo, names: Label
     if (value === undefined) throw new Error(`${file}: frame ${f + 1} names segment ${segment}, which is not in the SegmentSequence`);
     for (let p = 0; p < frameSize; p++) {
       const bit = f * frameSize + p;
-      const on = fractional ? bytes[pixels.dataOffset + bit] > threshold : (bytes[pixels.dataOffset + (bit >> 3)] >> (bit & 7)) & 1;
+      // Past the end of the file (a truncated SEG) a pixel reads as off.
+      const on = fractional ? (bytes[pixels.dataOffset + bit] ?? 0) > threshold : ((bytes[pixels.dataOffset + (bit >> 3)] ?? 0) >> (bit & 7)) & 1;
       if (on) out[k * frameSize + p] = value;
     }
   });

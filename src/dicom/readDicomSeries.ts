@@ -31,8 +31,11 @@ function checkVoxels(what: string, voxels: number, limits: DicomReadLimits): voi
   if (voxels > limits.maxInputVoxels) throw new LimitExceededError('maxInputVoxels', limits.maxInputVoxels, `${what} (${voxels} voxels)`);
 }
 
-async function parseAll(pathOrZip: string, limits: DicomReadLimits): Promise<Map<string, ParsedSlice[]>> {
-  const bySeries = new Map<string, ParsedSlice[]>();
+/** The slices of one series (a series is known only by a slice of it, so it has at least one). */
+type SliceGroup = [ParsedSlice, ...ParsedSlice[]];
+
+async function parseAll(pathOrZip: string, limits: DicomReadLimits): Promise<Map<string, SliceGroup>> {
+  const bySeries = new Map<string, SliceGroup>();
   const sources = await loadDicomSources(pathOrZip, limits);
   // A deflated dataset is held inflated until its pixels are decoded; it shares the byte budget with the sources.
   let held = sources.reduce((sum, src) => sum + src.bytes.length, 0);
@@ -53,16 +56,16 @@ async function parseAll(pathOrZip: string, limits: DicomReadLimits): Promise<Map
     const frames = Number.isFinite(slice.numberOfFrames) && slice.numberOfFrames > 1 ? slice.numberOfFrames : 1;
     checkVoxels(`${src.name}: a ${slice.columns} x ${slice.rows} image of ${frames} frame(s)`, slice.rows * slice.columns * frames, limits);
     if (slice.numberOfFrames > 1) throw new Error(`${src.name}: multi-frame images (${slice.numberOfFrames} frames) are not supported; export the series as single-frame slices`);
-    const group = bySeries.get(slice.seriesInstanceUid) ?? [];
-    group.push(slice);
-    bySeries.set(slice.seriesInstanceUid, group);
+    const group = bySeries.get(slice.seriesInstanceUid);
+    if (group) group.push(slice);
+    else bySeries.set(slice.seriesInstanceUid, [slice]);
   }
   if (bySeries.size === 0) throw new Error(`${pathOrZip}: no DICOM image slices found`);
   return bySeries;
 }
 
-function summarize(group: readonly ParsedSlice[]): DicomSeriesSummary {
-  const s = group[0];
+function summarize(group: SliceGroup): DicomSeriesSummary {
+  const [s] = group;
   return { seriesInstanceUid: s.seriesInstanceUid, modality: s.modality, seriesDescription: s.seriesDescription, sliceCount: group.length };
 }
 
@@ -71,15 +74,17 @@ export async function listDicomSeries(pathOrZip: string, limits: DicomReadLimits
   return [...(await parseAll(pathOrZip, limits)).values()].map(summarize);
 }
 
-function pickSeries(pathOrZip: string, bySeries: Map<string, ParsedSlice[]>, uid: string | undefined): ParsedSlice[] {
+function pickSeries(pathOrZip: string, bySeries: Map<string, SliceGroup>, uid: string | undefined): SliceGroup {
   const describe = () => [...bySeries.values()].map((g) => { const s = summarize(g); return `${s.seriesInstanceUid} (${s.modality}, ${s.sliceCount} slices, "${s.seriesDescription}")`; }).join('; ');
   if (uid !== undefined) {
     const group = bySeries.get(uid);
     if (!group) throw new Error(`${pathOrZip}: series ${uid} not found; present: ${describe()}`);
     return group;
   }
-  if (bySeries.size > 1) throw new Error(`${pathOrZip}: ${bySeries.size} image series found, choose one with seriesInstanceUid: ${describe()}`);
-  return [...bySeries.values()][0];
+  const [only, ...others] = bySeries.values();
+  if (!only) throw new Error(`${pathOrZip}: no DICOM image slices found`);
+  if (others.length > 0) throw new Error(`${pathOrZip}: ${bySeries.size} image series found, choose one with seriesInstanceUid: ${describe()}`);
+  return only;
 }
 
 /**
@@ -97,7 +102,7 @@ export async function readDicomSeries(pathOrZip: string, opts: ReadDicomSeriesOp
     limits,
   );
   const geo = sortAndCheckGeometry(group, opts.allowIrregular ?? false);
-  const ref = geo.slices[0];
+  const [ref] = geo.slices;
   for (const s of geo.slices) {
     if (s.frameOfReferenceUid !== ref.frameOfReferenceUid) throw new Error(`${s.source}: FrameOfReferenceUID differs from ${ref.source} in the same series`);
   }

@@ -10,11 +10,13 @@ import type { DicomSeriesInfo } from './seriesInfo';
  */
 export function segReferenceDataset(series: DicomSeriesInfo): NaturalDataset {
   const iop = series.imageOrientationPatient.map(formatDS);
+  const [firstSlice] = series.slices;
+  if (!firstSlice) throw new Error(`series ${series.seriesInstanceUid} has no slices`);
   return {
     _vrMap: { PixelData: 'OB' },
     _meta: {},
-    SOPClassUID: series.slices[0].sopClassUid,
-    SOPInstanceUID: series.slices[0].sopInstanceUid,
+    SOPClassUID: firstSlice.sopClassUid,
+    SOPInstanceUID: firstSlice.sopInstanceUid,
     ...patientStudyModules(series),
     SeriesInstanceUID: series.seriesInstanceUid,
     FrameOfReferenceUID: series.frameOfReferenceUid,

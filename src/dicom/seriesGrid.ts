@@ -5,8 +5,10 @@ import type { DicomSeriesInfo } from './seriesInfo';
 
 /** The series' voxel grid in LPS (the affine `readDicomSeries` gave its volume, before the RAS flip). */
 export function seriesAffineLps(series: DicomSeriesInfo): Mat4 {
-  const n = series.slices.length;
-  return gridAffineLps(series.imageOrientationPatient, series.pixelSpacing, series.slices[0].imagePositionPatient, series.slices[n - 1].imagePositionPatient, n);
+  const first = series.slices[0];
+  const last = series.slices.at(-1);
+  if (!first || !last) throw new Error(`series ${series.seriesInstanceUid} has no slices`);
+  return gridAffineLps(series.imageOrientationPatient, series.pixelSpacing, first.imagePositionPatient, last.imagePositionPatient, series.slices.length);
 }
 
 /**

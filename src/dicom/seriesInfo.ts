@@ -1,5 +1,8 @@
 import type { Vec3 } from '../core/volume';
 
+/** ImageOrientationPatient: row direction (LPS, direction of increasing column index i), then column direction (increasing j). */
+export type ImageOrientation = readonly [number, number, number, number, number, number];
+
 /** One source slice, in volume order (slice k of the volume is `slices[k]`): what a SEG or RTSTRUCT must reference. */
 export interface DicomSliceRef {
   readonly sopInstanceUid: string;
@@ -34,8 +37,7 @@ export interface DicomSeriesFields extends DicomPatientStudy {
   readonly frameOfReferenceUid: string;
   readonly rows: number;
   readonly columns: number;
-  /** ImageOrientationPatient: row direction (LPS, direction of increasing column index i), then column direction (increasing j). */
-  readonly imageOrientationPatient: readonly [number, number, number, number, number, number];
+  readonly imageOrientationPatient: ImageOrientation;
   /** PixelSpacing as DICOM orders it: [between rows (along j), between columns (along i)] in mm. */
   readonly pixelSpacing: readonly [number, number];
 }

@@ -51,7 +51,8 @@ function packFrames(labels: LabelVolume, frames: readonly { label: number; k: nu
   let bit = 0;
   for (const { label, k } of frames) {
     const slice = labels.data.subarray(k * sliceSize, (k + 1) * sliceSize);
-    for (let p = 0; p < sliceSize; p++, bit++) if (slice[p] === label) packed[bit >> 3] |= 1 << (bit & 7);
+    // bit < frames.length * sliceSize, so bit >> 3 is inside `packed`.
+    for (let p = 0; p < sliceSize; p++, bit++) if (slice[p] === label) packed[bit >> 3]! |= 1 << (bit & 7);
   }
   return packed;
 }

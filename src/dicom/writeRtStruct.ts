@@ -1,5 +1,5 @@
 import type { NaturalDataset } from 'dcmjs';
-import { flipRasLps, type LabelVolume, type Mat4 } from '../core/volume';
+import { AXES, flipRasLps, type LabelVolume, type Mat4 } from '../core/volume';
 import { mergeHolesByKeyhole } from './keyholeContours';
 import { labelContours } from './labelContours';
 import type { Contour } from './marchingSquares';
@@ -8,7 +8,7 @@ import { writeFileAtomicSync } from '../util/atomicWrite';
 import { datasetToPart10, dicomDateTime, formatDS, IMPLICIT_VR_LITTLE_ENDIAN, newUid } from './part10';
 import { assertOnSeriesGrid } from './seriesGrid';
 import { patientStudyModules } from './patientStudyModules';
-import type { DicomSeriesInfo } from './seriesInfo';
+import type { DicomSeriesInfo, DicomSliceRef } from './seriesInfo';
 import type { DerivedObjectOptions, DerivedObjectResult } from './writeDicomSeg';
 
 const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
@@ -27,9 +27,10 @@ export interface RtStructOptions extends DerivedObjectOptions {
 /** Patient-space (LPS) contour points, 3 decimals: well below any CT voxel, and short DS strings. */
 function contourData(contour: readonly number[], k: number, lps: Mat4): string[] {
   const out: string[] = [];
+  // A contour is a flat list of (x, y) pairs (even length), so p + 1 is in range.
   for (let p = 0; p < contour.length; p += 2) {
-    const [x, y] = [contour[p], contour[p + 1]];
-    for (let a = 0; a < 3; a++) out.push(formatDS(Math.round((lps[a][0] * x + lps[a][1] * y + lps[a][2] * k + lps[a][3]) * 1000) / 1000));
+    const [x, y] = [contour[p]!, contour[p + 1]!];
+    for (const a of AXES) out.push(formatDS(Math.round((lps[a][0] * x + lps[a][1] * y + lps[a][2] * k + lps[a][3]) * 1000) / 1000));
   }
   return out;
 }
@@ -48,14 +49,19 @@ export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts
   const now = dicomDateTime();
   const seriesUid = newUid();
   const sopUid = newUid();
-  const imageRef = (k: number) => ({ ReferencedSOPClassUID: series.slices[k].sopClassUid, ReferencedSOPInstanceUID: series.slices[k].sopInstanceUid });
+  const imageRef = (slice: DicomSliceRef) => ({ ReferencedSOPClassUID: slice.sopClassUid, ReferencedSOPInstanceUID: slice.sopInstanceUid });
+  const sliceRef = (k: number) => {
+    const slice = series.slices[k];
+    if (!slice) throw new Error(`RTSTRUCT: the series has no slice ${k}`);
+    return imageRef(slice);
+  };
   const labelsInOrder = [...contoursPerLabel.keys()];
   const items = labelsInOrder.map((label, index) => ({ number: index + 1, label, name: labelName(opts.labelNames, label) }));
   const roiContours: NaturalDataset[] = items.map(({ number, label }) => ({
     ROIDisplayColor: labelColorRgb(label),
     ContourSequence: contoursPerLabel.get(label)!.flatMap(({ k, contours }) =>
       shape(contours).map((c) => ({
-        ContourImageSequence: [imageRef(k)],
+        ContourImageSequence: [sliceRef(k)],
         ContourGeometricType: 'CLOSED_PLANAR',
         NumberOfContourPoints: c.length / 2,
         ContourData: contourData(c, k, lps),
@@ -96,7 +102,7 @@ export function buildRtStruct(labels: LabelVolume, series: DicomSeriesInfo, opts
           {
             ReferencedSOPClassUID: STUDY_REFERENCE_SOP_CLASS,
             ReferencedSOPInstanceUID: series.studyInstanceUid,
-            RTReferencedSeriesSequence: [{ SeriesInstanceUID: series.seriesInstanceUid, ContourImageSequence: series.slices.map((_, k) => imageRef(k)) }],
+            RTReferencedSeriesSequence: [{ SeriesInstanceUID: series.seriesInstanceUid, ContourImageSequence: series.slices.map(imageRef) }],
           },
         ],
       },

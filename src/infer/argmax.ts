@@ -7,11 +7,12 @@ export function argmaxChannels(logits: Float32Array, channels: number, voxels: n
   if (logits.length < channels * voxels) throw new RangeError('argmax input is shorter than channels x voxels');
   const best = new Float32Array(voxels).fill(-Infinity);
   out.fill(0);
+  // Indices stay below channels x voxels (checked above): the typed-array reads are in range.
   for (let c = 0; c < channels; c++) {
     const base = c * voxels;
     for (let v = 0; v < voxels; v++) {
-      const x = logits[base + v];
-      if (x > best[v]) {
+      const x = logits[base + v]!;
+      if (x > best[v]!) {
         best[v] = x;
         out[v] = c;
       }

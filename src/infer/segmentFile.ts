@@ -82,7 +82,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
 
   const tPost0 = performance.now();
   const labelCounts = new Array<number>(256).fill(0);
-  for (let i = 0; i < labels.data.length; i++) labelCounts[labels.data[i]]++;
+  for (const value of labels.data) labelCounts[value] = (labelCounts[value] ?? 0) + 1;
   let top = 255;
   while (top > 0 && labelCounts[top] === 0) top--;
   const tPost = seconds(tPost0);

@@ -1,5 +1,5 @@
-import { type Mat4, type Vec3, type Vec4, spacingOf } from '../core/volume';
-import { det3, mat3, polarOrthogonal3 } from '../core/matrix3';
+import { mapVec3, type Axis, type Mat4, type Vec3, type Vec4, spacingOf, vec3 } from '../core/volume';
+import { det3, mat3, polarOrthogonal3, type Mat3 } from '../core/matrix3';
 import type { Nifti1Header } from './niftiHeader';
 
 const F32_EPS = 2 ** -23;
@@ -34,6 +34,12 @@ function checkAffine(a: Mat4, file: string, source: string): void {
   }
 }
 
+/** pixdim[0..3]; a parsed header has all eight, NaN stands for a missing one (and gives a refused affine). */
+function pixdim4(h: Nifti1Header): Vec4 {
+  const [qfac = NaN, dx = NaN, dy = NaN, dz = NaN] = h.pixdim;
+  return [qfac, dx, dy, dz];
+}
+
 /** nibabel's qform: quaternion (b, c, d) with a = sqrt(1 - b^2 - c^2 - d^2), times the pixdims, qfac on z. */
 function qformAffine(h: Nifti1Header, file: string): Mat4 {
   const [x, y, z] = h.quatern;
@@ -43,14 +49,15 @@ function qformAffine(h: Nifti1Header, file: string): Mat4 {
     w2 = 0;
   }
   const r = quaternionToMatrix(Math.sqrt(w2), x, y, z);
-  const qfac = h.pixdim[0] === -1 ? -1 : 1;
-  const zoom = [h.pixdim[1], h.pixdim[2], h.pixdim[3] * qfac];
-  const row = (i: number): Vec4 => [r[i][0] * zoom[0], r[i][1] * zoom[1], r[i][2] * zoom[2], h.qoffset[i]];
+  const [qfacCode, dx, dy, dz] = pixdim4(h);
+  const qfac = qfacCode === -1 ? -1 : 1;
+  const zoom: Vec3 = [dx, dy, dz * qfac];
+  const row = (i: Axis): Vec4 => [r[i][0] * zoom[0], r[i][1] * zoom[1], r[i][2] * zoom[2], h.qoffset[i]];
   return [row(0), row(1), row(2), [0, 0, 0, 1]];
 }
 
 /** transforms3d / nibabel `quat2mat`. */
-function quaternionToMatrix(w: number, x: number, y: number, z: number): number[][] {
+function quaternionToMatrix(w: number, x: number, y: number, z: number): Mat3 {
   const n = w * w + x * x + y * y + z * z;
   if (n < Number.EPSILON) return [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
   const s = 2 / n;
@@ -65,8 +72,10 @@ function quaternionToMatrix(w: number, x: number, y: number, z: number): number[
 
 /** nibabel `shape_zoom_affine` (ANALYZE convention): x flipped, voxel (n-1)/2 at the origin. */
 function pixdimAffine(h: Nifti1Header): Mat4 {
-  const zooms = [-h.pixdim[1], h.pixdim[2], h.pixdim[3]];
-  const origin = [0, 1, 2].map((i) => (h.dim[i + 1] - 1) / 2);
+  const [, dx, dy, dz] = pixdim4(h);
+  const zooms: Vec3 = [-dx, dy, dz];
+  const [, nx = NaN, ny = NaN, nz = NaN] = h.dim;
+  const origin = mapVec3([nx, ny, nz], (n) => (n - 1) / 2);
   return [
     [zooms[0], 0, 0, -origin[0] * zooms[0]],
     [0, zooms[1], 0, -origin[1] * zooms[1]],
@@ -86,8 +95,8 @@ export interface QformParams {
 /** nifti1_io `nifti_mat44_to_quatern`: the qform closest to an affine (shear is dropped, as the format requires). */
 export function qformOfAffine(a: Mat4): QformParams {
   const m = mat3(a);
-  const spacing = [0, 1, 2].map((j) => Math.hypot(m[0][j], m[1][j], m[2][j])) as unknown as Vec3;
-  const unit = m.map((row) => row.map((v, j) => v / spacing[j]));
+  const spacing = vec3((j) => Math.hypot(m[0][j], m[1][j], m[2][j]));
+  const unit = mapVec3(m, (row) => mapVec3(row, (v, j) => v / spacing[j]));
   const p = polarOrthogonal3(unit);
   const qfac: 1 | -1 = det3(p) > 0 ? 1 : -1;
   if (qfac < 0) for (const row of p) row[2] = -row[2];

@@ -74,7 +74,7 @@ export function parseNifti1Header(bytes: Uint8Array, file: string): Nifti1Header
     voxOffset: f32(108),
     sclSlope: f32(112),
     sclInter: f32(116),
-    xyztUnits: bytes[123],
+    xyztUnits: view.getUint8(123),
     qformCode: i16(252),
     sformCode: i16(254),
     quatern: [f32(256), f32(260), f32(264)],

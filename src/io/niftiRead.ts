@@ -65,20 +65,27 @@ function decodeNifti(bytes: Uint8Array, layout: NiftiLayout, file: string, mode:
     srow: h.srow,
     quatern: h.quatern,
     qoffset: h.qoffset,
-    pixdim: h.pixdim.slice(0, 4) as unknown as Vec4,
+    pixdim: storedPixdim(h),
     xyztUnits: h.xyztUnits,
   };
   return { volume: makeVolume(data, shape, affineRas), info: { path: file, format: 'nifti', storedDType: dtype, niftiGeometry: geometry } };
 }
 
+/** pixdim[0..3] (a parsed header always has all eight entries). */
+function storedPixdim(h: Nifti1Header): Vec4 {
+  const [qfac = 0, dx = 0, dy = 0, dz = 0] = h.pixdim;
+  return [qfac, dx, dy, dz];
+}
+
 function spatialShape(h: Nifti1Header, file: string): Vec3 {
-  const ndim = h.dim[0];
-  if (ndim < 1 || ndim > 7) throw new Error(`${file}: invalid NIfTI dim[0] = ${ndim}`);
+  // A parsed header always has all eight dims; NaN stands for a missing one (and is refused).
+  const [ndim = NaN, nx = NaN, ny = NaN, nz = NaN] = h.dim;
+  if (!(ndim >= 1 && ndim <= 7)) throw new Error(`${file}: invalid NIfTI dim[0] = ${ndim}`);
   if (ndim < 3) throw new Error(`${file}: ${ndim}D image (dim[0] = ${ndim}); a 3D volume is required`);
-  const shape: Vec3 = [h.dim[1], h.dim[2], h.dim[3]];
+  const shape: Vec3 = [nx, ny, nz];
   if (!shape.every((v) => v >= 1)) throw new Error(`${file}: empty or invalid volume size ${shape.join(' x ')}`);
-  for (let d = 4; d <= ndim; d++) {
-    if (h.dim[d] > 1) throw new Error(`${file}: ${ndim}D image (dim[${d}] = ${h.dim[d]}); only single 3D volumes are supported`);
+  for (const [d, n] of h.dim.entries()) {
+    if (d >= 4 && d <= ndim && n > 1) throw new Error(`${file}: ${ndim}D image (dim[${d}] = ${n}); only single 3D volumes are supported`);
   }
   return shape;
 }
@@ -100,9 +107,10 @@ function toFloat32(data: VoxelArray, scaling: { slope: number; inter: number } |
     return out;
   }
   const { slope, inter } = scaling;
-  // nibabel skips a unit slope or a zero intercept; skipping keeps the sign of zero identical too.
-  if (inter === 0) for (let i = 0; i < data.length; i++) out[i] = data[i] * slope;
-  else if (slope === 1) for (let i = 0; i < data.length; i++) out[i] = data[i] + inter;
-  else for (let i = 0; i < data.length; i++) out[i] = data[i] * slope + inter;
+  // nibabel skips a unit slope or a zero intercept; skipping keeps the sign of zero identical too. (Each loop runs i
+  // over data's indices.)
+  if (inter === 0) for (let i = 0; i < data.length; i++) out[i] = data[i]! * slope;
+  else if (slope === 1) for (let i = 0; i < data.length; i++) out[i] = data[i]! + inter;
+  else for (let i = 0; i < data.length; i++) out[i] = data[i]! * slope + inter;
   return out;
 }

@@ -1,4 +1,4 @@
-import type { Mat4, Vec3, Vec4, Volume, VoxelArray } from '../core/volume';
+import { AXES4, type Axis, type Mat4, type Vec4, type Volume, type VoxelArray } from '../core/volume';
 import type { NiftiGeometry } from './loadedImage';
 import { qformOfAffine } from './niftiAffine';
 import { encodeNifti1Header, NIFTI1_DATA_OFFSET, niftiCodeOf } from './niftiHeader';
@@ -45,13 +45,13 @@ export async function writeNifti(file: string, volume: Volume<VoxelArray>, optio
 }
 
 function sameAffine(a: Mat4, b: Mat4): boolean {
-  return a.every((row, i) => row.every((v, j) => v === b[i][j]));
+  return AXES4.every((i) => AXES4.every((j) => a[i][j] === b[i][j]));
 }
 
 /** sform = the affine (stored as float32), qform = its nearest rotation + spacing, both marked scanner-anatomical. */
 export function geometryOfAffine(affine: Mat4): NiftiGeometry {
   const q = qformOfAffine(affine);
-  const row = (i: number): Vec4 => [affine[i][0], affine[i][1], affine[i][2], affine[i][3]];
+  const row = (i: Axis): Vec4 => [affine[i][0], affine[i][1], affine[i][2], affine[i][3]];
   return {
     affineRas: affine,
     sformCode: NIFTI_XFORM_SCANNER_ANAT,
@@ -59,7 +59,7 @@ export function geometryOfAffine(affine: Mat4): NiftiGeometry {
     srow: [row(0), row(1), row(2)],
     quatern: q.quatern,
     qoffset: q.qoffset,
-    pixdim: [q.qfac, ...(q.spacing as Vec3)] as unknown as Vec4,
+    pixdim: [q.qfac, ...q.spacing],
     xyztUnits: NIFTI_UNITS_MM,
   };
 }

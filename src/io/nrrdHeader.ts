@@ -1,4 +1,4 @@
-import type { Vec3 } from '../core/volume';
+import { AXES, mapVec3, type Vec3 } from '../core/volume';
 import type { VoxelDType } from './voxelTypes';
 
 /** World frames NRRD names that map onto RAS by negating axes. */
@@ -52,7 +52,7 @@ export function parseNrrdHeader(bytes: Uint8Array, file: string): NrrdHeader {
   if (get('data file') !== undefined || get('datafile') !== undefined) throw new Error(`${file}: detached NRRD data ("data file") is not supported; save with the data attached`);
   const dimension = Number(need('dimension'));
   if (dimension !== 3) throw new Error(`${file}: ${Number.isInteger(dimension) ? `${dimension}D NRRD` : `NRRD dimension "${get('dimension')}"`}; a 3D volume is required`);
-  const sizes = parseNumbers(need('sizes'), 3, 'sizes', file) as unknown as Vec3;
+  const sizes = parseVec3(need('sizes'), 'sizes', file);
   if (!sizes.every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`${file}: invalid NRRD sizes "${get('sizes')}"`);
   const typeName = need('type').toLowerCase();
   const type = TYPE_NAMES.find(([, names]) => names.includes(typeName))?.[0];
@@ -63,7 +63,7 @@ export function parseNrrdHeader(bytes: Uint8Array, file: string): NrrdHeader {
   const byteSkip = Number(get('byte skip') ?? get('byteskip') ?? 0);
   if (!Number.isInteger(byteSkip) || byteSkip < -1 || (byteSkip === -1 && encoding !== 'raw')) throw new Error(`${file}: invalid NRRD byte skip "${get('byte skip') ?? get('byteskip')}"`);
   const { space, directions, origin } = parseGeometry(get, file);
-  for (let i = 0; i < 3; i++) {
+  for (const i of AXES) {
     const len = Math.hypot(...directions[i]);
     if (!(len > 0) || !Number.isFinite(len)) throw new Error(`${file}: invalid NRRD spacing along axis ${i} (${len}); spacing must be a positive number`);
   }
@@ -96,10 +96,12 @@ function splitHeader(bytes: Uint8Array, file: string): { fields: Map<string, str
   return { fields, dataStart: end.index + end[0].length };
 }
 
-function parseNumbers(text: string, count: number, what: string, file: string): number[] {
+/** Three finite numbers (separated by blanks or commas, in parentheses or not). */
+function parseVec3(text: string, what: string, file: string): Vec3 {
   const values = text.split(/[\s,()]+/).filter((s) => s.length > 0).map(Number);
-  if (values.length !== count || !values.every(Number.isFinite)) throw new Error(`${file}: invalid NRRD ${what} "${text}"`);
-  return values;
+  const [x, y, z, ...more] = values;
+  if (x === undefined || y === undefined || z === undefined || more.length > 0 || !values.every(Number.isFinite)) throw new Error(`${file}: invalid NRRD ${what} "${text}"`);
+  return [x, y, z];
 }
 
 function parseGeometry(get: (k: string) => string | undefined, file: string): Pick<NrrdHeader, 'space' | 'directions' | 'origin'> {
@@ -108,18 +110,19 @@ function parseGeometry(get: (k: string) => string | undefined, file: string): Pi
     // Old-style NRRD: per-axis spacings only; ITK reads that as an axis-aligned LPS grid at the origin.
     const spacingText = get('spacings');
     if (spacingText === undefined) throw new Error(`${file}: NRRD has neither "space" nor "spacings"; its geometry is unknown`);
-    const s = parseNumbers(spacingText, 3, 'spacings', file);
+    const s = parseVec3(spacingText, 'spacings', file);
     return { space: 'LPS', directions: [[s[0], 0, 0], [0, s[1], 0], [0, 0, s[2]]], origin: [0, 0, 0] };
   }
   const space = SPACES[spaceName.toLowerCase()];
   if (!space) throw new Error(`${file}: unsupported NRRD space "${spaceName}" (RAS, LAS and LPS are supported)`);
   const dirText = get('space directions');
   if (dirText === undefined) throw new Error(`${file}: NRRD has a space but no "space directions"`);
-  const vectors = dirText.match(/\([^)]*\)|none/g) ?? [];
-  if (vectors.length !== 3 || vectors.includes('none')) throw new Error(`${file}: NRRD needs three space directions, got "${dirText}"`);
-  const directions = vectors.map((v) => parseNumbers(v, 3, 'space directions', file)) as unknown as [Vec3, Vec3, Vec3];
+  const vectors: readonly string[] = dirText.match(/\([^)]*\)|none/g) ?? [];
+  const [d0, d1, d2, ...more] = vectors;
+  if (d0 === undefined || d1 === undefined || d2 === undefined || more.length > 0 || vectors.includes('none')) throw new Error(`${file}: NRRD needs three space directions, got "${dirText}"`);
+  const directions = mapVec3([d0, d1, d2], (v) => parseVec3(v, 'space directions', file));
   const originText = get('space origin');
-  const origin = (originText === undefined ? [0, 0, 0] : parseNumbers(originText, 3, 'space origin', file)) as unknown as Vec3;
+  const origin: Vec3 = originText === undefined ? [0, 0, 0] : parseVec3(originText, 'space origin', file);
   return { space, directions, origin };
 }
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs/promises';
-import { makeVolume, voxelCount, type Mat4, type Vec4, type VoxelArray } from '../core/volume';
+import { makeVolume, mapVec4, voxelCount, type Axis, type Mat4, type Vec3, type Vec4, type VoxelArray } from '../core/volume';
 import { gunzipBytes } from './gzip';
 import type { LoadedImage, VoxelMode } from './loadedImage';
-import { parseNrrdHeader, type NrrdHeader } from './nrrdHeader';
+import { parseNrrdHeader, type NrrdHeader, type NrrdSpace } from './nrrdHeader';
 import { checkDeclaredSize, checkTrailingBytes, DEFAULT_READ_LIMITS, TRAILING_BYTES_ALLOWED, type ReadLimits } from './readLimits';
 import { bytesPerVoxel, voxelsFromBytes } from './voxelTypes';
 
@@ -25,9 +25,12 @@ export async function readNrrd(file: string, mode: VoxelMode = 'float32', limits
   return { volume: makeVolume(data, h.sizes, affineRasOfNrrd(h)), info: { path: file, format: 'nrrd', storedDType: h.type } };
 }
 
+/** Per space: the signs that turn its world axes into RAS. */
+const NEGATE_INTO_RAS: Readonly<Record<NrrdSpace, Vec3>> = { RAS: [1, 1, 1], LAS: [-1, 1, 1], LPS: [-1, -1, 1] };
+
 /** Columns are the space directions, the last column the origin; LPS/LAS rows are negated into RAS. */
 export function affineRasOfNrrd(h: Pick<NrrdHeader, 'space' | 'directions' | 'origin'>): Mat4 {
-  const negate = { RAS: [1, 1, 1], LAS: [-1, 1, 1], LPS: [-1, -1, 1] }[h.space];
-  const row = (r: number): Vec4 => [h.directions[0][r], h.directions[1][r], h.directions[2][r], h.origin[r]].map((v) => (v === 0 ? 0 : v * negate[r])) as unknown as Vec4;
+  const negate = NEGATE_INTO_RAS[h.space];
+  const row = (r: Axis): Vec4 => mapVec4([h.directions[0][r], h.directions[1][r], h.directions[2][r], h.origin[r]], (v) => (v === 0 ? 0 : v * negate[r]));
   return [row(0), row(1), row(2), [0, 0, 0, 1]];
 }

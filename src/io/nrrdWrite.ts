@@ -1,4 +1,4 @@
-import { flipRasLps, type Vec3, type Volume, type VoxelArray } from '../core/volume';
+import { flipRasLps, type Axis4, type Vec3, type Volume, type VoxelArray } from '../core/volume';
 import { gzipBytes } from './gzip';
 import { formatNrrdHeader } from './nrrdHeader';
 import { writePartsAtomic } from './writeBytes';
@@ -16,7 +16,7 @@ export async function writeNrrd(file: string, volume: Volume<VoxelArray>, option
   const dtype = options.dtype ?? dtypeOf(volume.data);
   const data = castVoxels(volume.data, dtype, file);
   const lps = flipRasLps(volume.affineRas);
-  const column = (c: number): Vec3 => [lps[0][c], lps[1][c], lps[2][c]];
+  const column = (c: Axis4): Vec3 => [lps[0][c], lps[1][c], lps[2][c]];
   const gzip = options.gzip ?? true;
   const header = formatNrrdHeader(dtype, volume.shape, [column(0), column(1), column(2)], column(3), gzip);
   const headerBytes = Buffer.from(header, 'latin1');

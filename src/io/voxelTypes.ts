@@ -80,9 +80,10 @@ export function castVoxels(data: VoxelArray, dtype: VoxelDType, what: string): V
     return out;
   }
   for (let i = 0; i < data.length; i++) {
-    const v = Math.round(data[i]);
+    const x = data[i]!; // i < data.length
+    const v = Math.round(x);
     if (!(v >= target.min && v <= target.max)) {
-      throw new RangeError(`${what}: value ${data[i]} at voxel ${i} does not fit in ${dtype}`);
+      throw new RangeError(`${what}: value ${x} at voxel ${i} does not fit in ${dtype}`);
     }
     out[i] = v;
   }

@@ -34,9 +34,10 @@ export function buildSegResNetOnnx(sd: StateDict, opts: BuildOptions = {}): { mo
     const t = sd.get(key)!;
     return g.floats(key, t.shape, t.data);
   };
+  // A [C] vector (checked by deriveSegResNetSpec) as [C, 1, 1, 1].
   const channelParam = (key: string) => {
     const t = sd.get(key)!;
-    return g.floats(key, [t.shape[0], 1, 1, 1], t.data);
+    return g.floats(key, [t.data.length, 1, 1, 1], t.data);
   };
   const ones = g.floats('gn_scale', [GROUPS], new Float32Array(GROUPS).fill(1));
   const zeros = g.floats('gn_bias', [GROUPS], new Float32Array(GROUPS));
@@ -78,14 +79,18 @@ export function buildSegResNetOnnx(sd: StateDict, opts: BuildOptions = {}): { mo
     ]);
     const c = spec.initFilters * 2 ** (spec.blocksDown.length - 2 - i);
     stages.push([`up_samples.${i}`, up, c]);
-    x = g.op('Add', [up, skips[spec.blocksDown.length - 2 - i]]);
+    const skip = skips[spec.blocksDown.length - 2 - i];
+    if (skip === undefined) throw new RangeError(`up level ${i} has no encoder level to add`);
+    x = g.op('Add', [up, skip]);
     for (let b = 0; b < n; b++) x = resBlock(x, `up_layers.${i}.${b}`);
     stages.push([`up_layers.${i}`, x, c]);
   });
   if (opts.featuresOnly) g.nodes.push({ opType: 'Identity', input: [x], output: [SEGRESNET_IO.features], name: 'features_identity' });
   else {
     conv1(g.op('Relu', [groupNorm(x, 'conv_final.0')]), 'conv_final.2.conv.weight', 'conv_final.2.conv.bias');
-    g.nodes[g.nodes.length - 1].output = [SEGRESNET_IO.output];
+    const finalConv = g.nodes.at(-1);
+    if (!finalConv) throw new Error('the graph has no nodes');
+    finalConv.output = [SEGRESNET_IO.output];
   }
 
   const dim = (p: string) => ({ dimParam: p });
@@ -101,7 +106,7 @@ export function buildSegResNetOnnx(sd: StateDict, opts: BuildOptions = {}): { mo
       outputs.push({ name, type: tensorType(channels) });
     }
   }
-  const doc = `MONAI SegResNet init_filters=${spec.initFilters} blocks_down=[${spec.blocksDown}] blocks_up=[${spec.blocksUp}] out_channels=${spec.outChannels}`;
+  const doc = `MONAI SegResNet init_filters=${spec.initFilters} blocks_down=[${spec.blocksDown.join(',')}] blocks_up=[${spec.blocksUp.join(',')}] out_channels=${spec.outChannels}`;
   const model = g.encode('segresnet', [{ name: SEGRESNET_IO.input, type: tensorType(spec.inChannels) }], outputs, doc);
   return { model, spec };
 }

@@ -19,11 +19,12 @@ export class PointwiseHeadSession {
 
   static async open(head: PointwiseHeadWeights, threads: number): Promise<PointwiseHeadSession> {
     const { inChannels: n, outChannels: m } = head;
+    if (head.weight.length !== m * n || head.bias.length !== m) throw new RangeError(`head weights: ${head.weight.length} weights and ${head.bias.length} biases for ${n} -> ${m} channels`);
     const augmented = new Float32Array(m * (n + 1));
-    for (let o = 0; o < m; o++) {
+    head.bias.forEach((b, o) => {
       augmented.set(head.weight.subarray(o * n, (o + 1) * n), o * (n + 1));
-      augmented[o * (n + 1) + n] = head.bias[o];
-    }
+      augmented[o * (n + 1) + n] = b;
+    });
     const g = new OnnxGraph();
     const w = g.floats('head_weight', [m, n + 1], augmented);
     g.nodes.push({ opType: 'MatMul', input: [w, 'x'], output: ['y'], name: 'head' });
@@ -51,7 +52,9 @@ export class PointwiseHeadSession {
   private async run(sumsAndWeights: Float32Array, length: number, output: 'y' | 'labels'): Promise<ort.Tensor['data']> {
     if (sumsAndWeights.length !== (this.inChannels + 1) * length) throw new Error(`head input has ${sumsAndWeights.length} values, expected ${(this.inChannels + 1) * length}`);
     const out = await this.session.run({ x: new ort.Tensor('float32', sumsAndWeights, [this.inChannels + 1, length]) }, [output]);
-    return out[output].data;
+    const result = out[output];
+    if (!result) throw new Error(`the head session returned no "${output}"`);
+    return result.data;
   }
 
   async close(): Promise<void> {

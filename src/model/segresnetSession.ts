@@ -45,7 +45,7 @@ export class SegResNetSession {
     const outputName = split?.backboneOutput ?? SEGRESNET_IO.output;
     if (!session.inputNames.includes(SEGRESNET_IO.input) || !session.outputNames.includes(outputName)) {
       await session.release();
-      throw new Error(`ONNX model has inputs [${session.inputNames}] / outputs [${session.outputNames}]; expected "${SEGRESNET_IO.input}" -> "${SEGRESNET_IO.output}" (convert it with \`wbct convert\`)`);
+      throw new Error(`ONNX model has inputs [${session.inputNames.join(',')}] / outputs [${session.outputNames.join(',')}]; expected "${SEGRESNET_IO.input}" -> "${SEGRESNET_IO.output}" (convert it with \`wbct convert\`)`);
     }
     const head = split ? await PointwiseHeadSession.open(split.head, threads) : undefined;
     return new SegResNetSession(session, outputName, head);
@@ -56,8 +56,12 @@ export class SegResNetSession {
     const input = new ort.Tensor('float32', batch.data, [...batch.dims]);
     const out = await this.session.run({ [SEGRESNET_IO.input]: input }, [this.outputName]);
     const result = out[this.outputName];
-    const dims = result.dims as readonly number[];
-    return { data: result.data as Float32Array, dims: [dims[0], dims[1], dims[2], dims[3], dims[4]] };
+    if (!result) throw new Error(`the ONNX session returned no "${this.outputName}"`);
+    const [n, c, d, h, w, ...more] = result.dims;
+    if (n === undefined || c === undefined || d === undefined || h === undefined || w === undefined || more.length > 0) {
+      throw new Error(`ONNX output "${this.outputName}" has dims [${result.dims.join(', ')}]; expected [N, C, D, H, W]`);
+    }
+    return { data: result.data as Float32Array, dims: [n, c, d, h, w] };
   }
 
   async close(): Promise<void> {

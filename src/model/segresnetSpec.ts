@@ -73,7 +73,12 @@ export function deriveSegResNetSpec(sd: StateDict, source = 'weights'): SegResNe
   if (levels < 2 || blocksUp.length !== levels - 1 || blocksDown.some((n) => n < 0)) {
     throw new WeightsMismatchError(`${source}: unexpected SegResNet layout (${levels} down levels, ${blocksUp.length} up levels)`);
   }
-  const spec: SegResNetSpec = { inChannels: stem.shape[1], outChannels: head.shape[0], initFilters: stem.shape[0], blocksDown, blocksUp };
+  const [initFilters, inChannels] = stem.shape;
+  const [outChannels] = head.shape;
+  if (initFilters === undefined || inChannels === undefined || outChannels === undefined) {
+    throw new WeightsMismatchError(`${source}: convInit.conv.weight [${stem.shape.join(',')}] / conv_final.2.conv.weight [${head.shape.join(',')}] are not convolution weights`);
+  }
+  const spec: SegResNetSpec = { inChannels, outChannels, initFilters, blocksDown, blocksUp };
   if (spec.initFilters % 8 !== 0) throw new WeightsMismatchError(`${source}: init_filters ${spec.initFilters} is not divisible by the 8 GroupNorm groups`);
   checkParameters(sd, spec, source);
   return spec;

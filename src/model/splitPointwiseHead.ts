@@ -25,19 +25,22 @@ export function splitPointwiseHead(modelBytes: Uint8Array): SplitModel | undefin
   const model = onnx.ModelProto.decode(modelBytes);
   // Decoded messages are class instances whose repeated fields are always arrays.
   const graph = model.graph as onnx.GraphProto | null | undefined;
-  if (!graph || graph.output.length !== 1) return undefined;
-  const outName = graph.output[0].name ?? '';
+  const output = graph?.output[0];
+  if (!graph || !output || graph.output.length !== 1) return undefined;
+  const outName = output.name ?? '';
   const nodes = graph.node as onnx.NodeProto[];
   const nodeIndex = nodes.findIndex((n) => n.output.includes(outName));
   const node = nodes[nodeIndex];
   if (!node || node.opType !== 'Conv' || node.output.length !== 1 || node.input.length < 2) return undefined;
   const [x, wName, bName] = node.input;
+  if (x === undefined) return undefined;
   const consumers = nodes.filter((n) => n !== node && n.input.includes(x));
   if (consumers.length || graph.input.some((i) => i.name === x)) return undefined;
   const init = (name: string | undefined) => (name ? graph.initializer.find((t) => t.name === name) : undefined);
   const wInit = init(wName);
   if (!wInit || !isPointwiseConv(node, wInit)) return undefined;
   const [outChannels, inChannels] = (wInit.dims ?? []).map(Number);
+  if (outChannels === undefined || inChannels === undefined) return undefined;
   const weight = floatsOf(wInit);
   const bInit = init(bName);
   if (bName && !bInit) return undefined;
@@ -47,7 +50,7 @@ export function splitPointwiseHead(modelBytes: Uint8Array): SplitModel | undefin
   nodes.splice(nodeIndex, 1);
   const stillUsed = new Set(nodes.flatMap((n) => n.input));
   graph.initializer = graph.initializer.filter((t) => stillUsed.has(t.name ?? ''));
-  const outType = graph.output[0].type;
+  const outType = output.type;
   const dims = outType?.tensorType?.shape?.dim;
   if (dims && dims.length > 1) dims[1] = { dimValue: inChannels };
   graph.output = [{ name: x, type: outType }];
@@ -59,7 +62,7 @@ function isPointwiseConv(node: onnx.INodeProto, w: onnx.ITensorProto): boolean {
   if (dims.length < 3 || dims.slice(2).some((d) => d !== 1)) return false;
   const ints = (name: string) => node.attribute?.find((a) => a.name === name)?.ints?.map(Number);
   const all = (name: string, v: number) => (ints(name) ?? []).every((d) => d === v);
-  const group = node.attribute?.find((a) => a.name === 'group')?.i;
+  const group: unknown = node.attribute?.find((a) => a.name === 'group')?.i; // number | Long
   const autoPad = node.attribute?.find((a) => a.name === 'auto_pad')?.s;
   const autoPadOk = !autoPad || ['NOTSET', 'VALID'].includes(new TextDecoder().decode(autoPad));
   return all('kernel_shape', 1) && all('strides', 1) && all('pads', 0) && (group === undefined || Number(group) === 1) && autoPadOk;

@@ -17,9 +17,10 @@ export function labelDice(a: VoxelArray, b: VoxelArray, names: Readonly<Record<n
   const countA = new Map<number, number>();
   const countB = new Map<number, number>();
   const both = new Map<number, number>();
+  // i < a.length = b.length.
   for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
+    const x = a[i]!;
+    const y = b[i]!;
     if (x > 0) countA.set(x, (countA.get(x) ?? 0) + 1);
     if (y > 0) countB.set(y, (countB.get(y) ?? 0) + 1);
     if (x > 0 && x === y) both.set(x, (both.get(x) ?? 0) + 1);
@@ -51,9 +52,8 @@ export class DiceScoring implements ScoringMethod {
     const { datastore } = context;
     const result: JsonObject = {};
     const { objects } = await datastore.dump();
-    for (const id of Object.keys(objects).sort()) {
+    for (const [id, { labels }] of Object.entries(objects).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) {
       context.signal.throwIfAborted();
-      const labels = objects[id].labels;
       if (!Object.hasOwn(labels, yTag) || !Object.hasOwn(labels, predTag)) continue;
       const y = await this.readVolume(await datastore.labelPath(id, yTag));
       const pred = await this.readVolume(await datastore.labelPath(id, predTag));

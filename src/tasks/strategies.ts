@@ -12,7 +12,7 @@ export class RandomStrategy implements Strategy {
   async run(_request: unknown, datastore: Datastore): Promise<string | null> {
     const images = await datastore.unlabeledImages();
     if (images.length === 0) return null;
-    return images[Math.min(images.length - 1, Math.floor(this.random() * images.length))];
+    return images[Math.min(images.length - 1, Math.floor(this.random() * images.length))] ?? null;
   }
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { AXES } from '../core/volume';
 import { conv3dValidViaConv2d } from './conv3dViaConv2d';
 
 /**
@@ -18,7 +19,7 @@ export type Act = tf.Tensor4D;
 export function conv3x3(x: Act, w: tf.Tensor5D, stride: 1 | 2, mode: Conv3dMode): Act {
   const padded = tf.pad(x, [[1, 1], [1, 1], [1, 1], [0, 0]]);
   if (mode === 'builtin') {
-    return tf.conv3d(padded.expandDims(0) as tf.Tensor5D, w, stride, 'valid').squeeze([0]) as Act;
+    return tf.conv3d(padded.expandDims<tf.Tensor5D>(0), w, stride, 'valid').squeeze<Act>([0]);
   }
   if (stride === 1) return conv3dValidViaConv2d(padded, w);
   const [d, h, wd] = x.shape;
@@ -39,16 +40,16 @@ export function conv1x1(x: Act, w: tf.Tensor2D, bias?: tf.Tensor1D): Act {
  */
 export function spaceToDepth2(x: Act): Act {
   let y = x;
-  for (let axis = 0; axis < 3; axis++) {
-    const s = y.shape as number[];
+  for (const axis of AXES) {
+    const s = y.shape;
     const outer = s.slice(0, axis).reduce((a, b) => a * b, 1) * (s[axis] / 2);
     const inner = s.slice(axis + 1).reduce((a, b) => a * b, 1);
     // Rank-3 views only: the wasm backend slices rank-5 tensors ~100x slower.
     const r = y.reshape([outer, 2, inner]);
     const half = [...s];
     half[axis] = s[axis] / 2;
-    const part = (p: number) => r.slice([0, p, 0], [outer, 1, inner]).reshape(half);
-    y = tf.concat([part(0), part(1)], 3) as Act;
+    const part = (p: number) => r.slice([0, p, 0], [outer, 1, inner]).reshape<Act>(half);
+    y = tf.concat([part(0), part(1)], 3);
   }
   return y;
 }

@@ -17,7 +17,7 @@ function depthSlice(x: Act, start: number, size: number): Act {
 function accumulate(k: number, term: (a: number) => Act): Act {
   let acc = tf.tidy(() => term(0));
   for (let a = 1; a < k; a++) {
-    const next = tf.tidy(() => acc.add(term(a)) as Act);
+    const next = tf.tidy(() => acc.add<Act>(term(a)));
     acc.dispose();
     acc = next;
   }
@@ -36,7 +36,7 @@ function inputGradient(dy: Act, w: tf.Tensor5D): Act {
   const k = w.shape[0];
   const dyPadded = tf.pad(dy, [[0, 0], [k - 1, k - 1], [k - 1, k - 1], [0, 0]]);
   const dx = accumulate(k, (a) => {
-    const flipped = tf.reverse(plane(w, a), [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+    const flipped = tf.reverse(plane(w, a), [0, 1]).transpose<tf.Tensor4D>([0, 1, 3, 2]);
     return tf.pad(tf.conv2d(dyPadded, flipped, 1, 'valid'), [[a, k - 1 - a], [0, 0], [0, 0], [0, 0]]);
   });
   dyPadded.dispose();
@@ -50,9 +50,9 @@ function inputGradient(dy: Act, w: tf.Tensor5D): Act {
 function filterGradient(x: Act, dy: Act, k: number): tf.Tensor5D {
   return tf.tidy(() => {
     const depth = dy.shape[0];
-    const kernel = dy.transpose([1, 2, 0, 3]) as tf.Tensor4D;
+    const kernel = dy.transpose<tf.Tensor4D>([1, 2, 0, 3]);
     const planes = Array.from({ length: k }, (_, a) =>
-      tf.tidy(() => tf.conv2d(depthSlice(x, a, depth).transpose([3, 1, 2, 0]) as tf.Tensor4D, kernel, 1, 'valid').transpose([1, 2, 0, 3])),
+      tf.tidy(() => tf.conv2d(depthSlice(x, a, depth).transpose<tf.Tensor4D>([3, 1, 2, 0]), kernel, 1, 'valid').transpose([1, 2, 0, 3])),
     );
     return tf.stack(planes) as tf.Tensor5D;
   });
@@ -77,5 +77,5 @@ const conv = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
 export function conv3dValidViaConv2d(x: Act, w: tf.Tensor5D): Act {
   const k = w.shape[0];
   if (w.shape[1] !== k || w.shape[2] !== k) throw new RangeError(`conv3dValidViaConv2d needs a cubic kernel, got [${w.shape.join(', ')}]`);
-  return conv(x, w) as Act;
+  return conv(x, w);
 }

@@ -1,4 +1,4 @@
-import { Mat4, Vec3, Volume, VoxelArray, makeVolume, mulMat4 } from '../core/volume';
+import { Mat4, Tuple3, Vec3, Volume, VoxelArray, makeVolume, mapVec3, mulMat4, vec3 } from '../core/volume';
 
 /** A box in voxel indices, [start, end) per axis; it may reach outside the image (that part is zero-padded). */
 export interface VoxelBox {
@@ -13,13 +13,14 @@ export interface VoxelBox {
  */
 export function foregroundBox(image: Volume<Float32Array>, margin: number, kDivisible: Vec3): VoxelBox {
   const [nx, ny, nz] = image.shape;
-  const lo = [nx, ny, nz];
-  const hi = [-1, -1, -1];
+  const lo: Tuple3<number> = [nx, ny, nz];
+  const hi: Tuple3<number> = [-1, -1, -1];
   const d = image.data;
+  // o runs over the voxels in storage order, o < nx * ny * nz = d.length.
   for (let k = 0, o = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++, o++) {
-        if (d[o] > 0) {
+        if (d[o]! > 0) {
           if (i < lo[0]) lo[0] = i;
           if (i > hi[0]) hi[0] = i;
           if (j < lo[1]) lo[1] = j;
@@ -31,22 +32,20 @@ export function foregroundBox(image: Volume<Float32Array>, margin: number, kDivi
     }
   }
   if (hi[0] < 0) throw new RangeError('CropForeground: the image has no voxel above 0 (nothing to train on)');
-  const start = [0, 0, 0];
-  const end = [0, 0, 0];
-  for (let a = 0; a < 3; a++) {
+  const axes = vec3((a) => {
     const s = Math.max(lo[a] - margin, 0);
     const e = Math.min(hi[a] + margin + 1, image.shape[a]);
     const size = Math.ceil((e - s) / kDivisible[a]) * kDivisible[a];
-    start[a] = s - Math.floor((size - (e - s)) / 2);
-    end[a] = start[a] + size;
-  }
-  return { start: start as unknown as Vec3, end: end as unknown as Vec3 };
+    const start = s - Math.floor((size - (e - s)) / 2);
+    return { start, end: start + size };
+  });
+  return { start: mapVec3(axes, (x) => x.start), end: mapVec3(axes, (x) => x.end) };
 }
 
 /** MONAI SpatialCrop + constant-0 BorderPad to `box`; the affine moves with the box's first voxel. */
 export function cropToBox<T extends VoxelArray>(volume: Volume<T>, box: VoxelBox): Volume<T> {
   const [nx, ny, nz] = volume.shape;
-  const shape = [0, 1, 2].map((a) => box.end[a] - box.start[a]) as unknown as Vec3;
+  const shape = vec3((a) => box.end[a] - box.start[a]);
   const out = new (volume.data.constructor as new (n: number) => T)(shape[0] * shape[1] * shape[2]);
   const [x0, y0, z0] = box.start;
   const iLo = Math.max(0, -x0);

@@ -15,31 +15,37 @@ function chunkStats(logits: tf.Tensor2D, labels: Int32Array): ChunkStats {
   const [voxels, classes] = logits.shape;
   if (labels.length !== voxels) throw new RangeError(`${labels.length} labels for ${voxels} voxels`);
   const flatIndex = new Int32Array(voxels);
+  // v < voxels = labels.length.
   for (let v = 0; v < voxels; v++) {
-    if (!(labels[v] >= 0 && labels[v] < classes)) throw new RangeError(`label ${labels[v]} is not one of the ${classes} classes`);
-    flatIndex[v] = v * classes + labels[v];
+    const label = labels[v]!;
+    if (!(label >= 0 && label < classes)) throw new RangeError(`label ${label} is not one of the ${classes} classes`);
+    flatIndex[v] = v * classes + label;
   }
-  const [p, sum] = tf.tidy(() => {
+  const [p, sum] = tf.tidy((): [tf.Tensor1D, tf.Tensor1D] => {
     const probs = tf.softmax(logits);
-    return [tf.gather(probs.reshape([voxels * classes]), tf.tensor1d(flatIndex, 'int32')), tf.matMul(tf.ones([1, voxels]), probs).reshape([classes])];
+    return [tf.gather(probs.reshape<tf.Tensor1D>([voxels * classes]), tf.tensor1d(flatIndex, 'int32')), tf.matMul(tf.ones([1, voxels]), probs).reshape<tf.Tensor1D>([classes])];
   });
-  const pAt = p.dataSync();
+  const pAt = p.dataSync<'float32'>();
   const logpAtLabel = Float32Array.from(pAt, Math.log);
   p.dispose();
   // Where the label's probability is too small for float32, log_softmax as torch computes it: z - max - log(sum(exp(z - max))).
-  const tiny = [...pAt.keys()].filter((v) => !(pAt[v] > 1e-30));
+  const tiny: number[] = [];
+  pAt.forEach((x, v) => {
+    if (!(x > 1e-30)) tiny.push(v);
+  });
   if (tiny.length) {
     const rows = tf.tidy(() => tf.gather(logits, tf.tensor1d(Int32Array.from(tiny), 'int32')));
-    const z = rows.dataSync() as Float32Array;
+    const z = rows.dataSync<'float32'>();
     rows.dispose();
     tiny.forEach((v, i) => {
       const row = z.subarray(i * classes, (i + 1) * classes);
       const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
       const lse = max + Math.log(row.reduce((a, b) => a + Math.exp(b - max), 0));
-      logpAtLabel[v] = row[labels[v]] - lse;
+      // v is a voxel of the chunk and its label one of the classes (checked above): both reads are in range.
+      logpAtLabel[v] = row[labels[v]!]! - lse;
     });
   }
-  const stats = { labels, logpAtLabel, pSum: sum.dataSync() as Float32Array };
+  const stats = { labels, logpAtLabel, pSum: sum.dataSync<'float32'>() };
   sum.dispose();
   return stats;
 }
@@ -72,18 +78,21 @@ export class DiceCe {
     const sumP = new Float64Array(classes);
     let logLikelihood = 0;
     let v = 0;
+    // In range: i runs over a chunk's voxels (labels and logpAtLabel have its length), v over the sample's (the sum of
+    // the chunks' lengths), labels are classes (chunkStats checks them), k runs over the classes (pSum has C entries).
     for (const s of stats) {
       for (let i = 0; i < s.labels.length; i++, v++) {
-        this.pAtLabel[v] = Math.exp(s.logpAtLabel[i]);
-        logLikelihood += s.logpAtLabel[i];
-        this.intersection[s.labels[i]] += this.pAtLabel[v];
-        counts[s.labels[i]]++;
+        const label = s.labels[i]!;
+        this.pAtLabel[v] = Math.exp(s.logpAtLabel[i]!);
+        logLikelihood += s.logpAtLabel[i]!;
+        this.intersection[label]! += this.pAtLabel[v]!;
+        counts[label]!++;
       }
-      for (let k = 0; k < classes; k++) sumP[k] += s.pSum[k];
+      for (let k = 0; k < classes; k++) sumP[k]! += s.pSum[k]!;
     }
-    this.denominator = Float64Array.from(counts, (g, k) => g + sumP[k] + SMOOTH);
+    this.denominator = Float64Array.from(counts, (g, k) => g + sumP[k]! + SMOOTH);
     let dice = 0;
-    for (let k = 0; k < classes; k++) dice += 1 - (2 * this.intersection[k] + SMOOTH) / this.denominator[k];
+    for (let k = 0; k < classes; k++) dice += 1 - (2 * this.intersection[k]! + SMOOTH) / this.denominator[k]!;
     this.dice = dice / classes;
     this.ce = -logLikelihood / this.voxels;
   }
@@ -101,29 +110,35 @@ export class DiceCe {
   logitsGradient(logits: tf.Tensor2D, labels: Int32Array, start: number, upstream = 1): tf.Tensor2D {
     const [rows, classes] = logits.shape;
     const n = this.voxels;
-    const r = Float32Array.from(this.intersection, (i, k) => (upstream * (2 * i + SMOOTH)) / (classes * this.denominator[k] ** 2));
+    if (classes !== this.classes || !(start >= 0 && start + rows <= n) || labels.length < rows) {
+      throw new RangeError(`logitsGradient: ${rows} rows x ${classes} classes from voxel ${start} (${labels.length} labels) do not lie in the sample's ${n} voxels x ${this.classes} classes`);
+    }
+    const r = Float32Array.from(this.intersection, (i, k) => (upstream * (2 * i + SMOOTH)) / (classes * this.denominator[k]! ** 2));
     const a = Float64Array.from(this.denominator, (d) => (-2 * upstream) / (classes * d));
     const p = tf.softmax(logits);
-    const pr = tf.tidy(() => p.matMul(tf.tensor2d(r, [classes, 1])).dataSync());
+    const pr = tf.tidy(() => p.matMul(tf.tensor2d(r, [classes, 1])).dataSync<'float32'>());
     const shift = new Float32Array(rows);
     const own = new Float32Array(rows);
     const indices = new Int32Array(2 * rows);
+    // In range (checked above): start + v is a voxel of the sample, labels[v] one of the classes (a has C entries), pr
+    // has one entry per row.
     for (let v = 0; v < rows; v++) {
-      const pa = this.pAtLabel[start + v] * a[labels[v]];
-      shift[v] = upstream / n - (pa + pr[v]);
+      const label = labels[v]!;
+      const pa = this.pAtLabel[start + v]! * a[label]!;
+      shift[v] = upstream / n - (pa + pr[v]!);
       own[v] = pa - upstream / n;
       indices[2 * v] = v;
-      indices[2 * v + 1] = labels[v];
+      indices[2 * v + 1] = label;
     }
     const scaled = tf.tidy(() => p.mul(tf.tensor1d(r)));
     const shifted = tf.tidy(() => p.mul(tf.tensor2d(shift, [rows, 1])));
     p.dispose();
-    const dense = scaled.add(shifted) as tf.Tensor2D;
+    const dense = scaled.add<tf.Tensor2D>(shifted);
     scaled.dispose();
     shifted.dispose();
     const grad = tf.tidy(() => {
       const idx = tf.tensor2d(indices, [rows, 2], 'int32');
-      return tf.tensorScatterUpdate(dense, idx, tf.gatherND(dense, idx).add(tf.tensor1d(own))) as tf.Tensor2D;
+      return tf.tensorScatterUpdate(dense, idx, tf.gatherND(dense, idx).add(tf.tensor1d(own)));
     });
     dense.dispose();
     return grad;
@@ -143,5 +158,5 @@ const fusedLoss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =>
 
 /** DiceCELoss of one sample as a differentiable scalar: `logits` rows [V, C], `labels` [V] int32. */
 export function diceCeLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return fusedLoss(logits, labels) as tf.Scalar;
+  return fusedLoss(logits, labels);
 }

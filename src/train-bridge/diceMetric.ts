@@ -7,16 +7,20 @@ export function foregroundDice(pred: Uint8Array, truth: Uint8Array): { mean: num
   const inter = new Float64Array(256);
   const predCount = new Float64Array(256);
   const truthCount = new Float64Array(256);
+  // i < pred.length = truth.length, and a uint8 value indexes the 256 counters.
   for (let i = 0; i < pred.length; i++) {
-    predCount[pred[i]]++;
-    truthCount[truth[i]]++;
-    if (pred[i] === truth[i]) inter[pred[i]]++;
+    const p = pred[i]!;
+    const t = truth[i]!;
+    predCount[p]!++;
+    truthCount[t]!++;
+    if (p === t) inter[p]!++;
   }
   const perClass = new Map<number, number>();
   let sum = 0;
   for (let c = 1; c < 256; c++) {
-    if (truthCount[c] === 0) continue;
-    const d = (2 * inter[c]) / (predCount[c] + truthCount[c]);
+    const t = truthCount[c]!; // c < 256
+    if (t === 0) continue;
+    const d = (2 * inter[c]!) / (predCount[c]! + t);
     perClass.set(c, d);
     sum += d;
   }

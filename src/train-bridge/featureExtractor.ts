@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { Act } from './conv3d';
 import { TfSegResNet } from './tfSegResNet';
 
 export type Dims3 = readonly [number, number, number];
@@ -37,7 +36,7 @@ export class TfFeatureExtractor implements FeatureExtractor {
   async extract(window: Float32Array, dims: Dims3): Promise<Float32Array> {
     checkWindow(window, dims);
     const out = tf.tidy(() => {
-      const f = this.net.decode(this.net.encode(tf.tensor4d(window, [...dims, 1]) as Act));
+      const f = this.net.decode(this.net.encode(tf.tensor4d(window, [...dims, 1])));
       return f.reshape([dims[0] * dims[1] * dims[2], this.channels]).transpose();
     });
     const data = (await out.data()) as Float32Array;

@@ -1,4 +1,4 @@
-import { Volume } from '../core/volume';
+import { AXES, Axis, Vec3, Volume } from '../core/volume';
 
 /** Abramowitz-Stegun 7.1.26 is too coarse here; this is the Numerical Recipes erfc Chebyshev fit (|error| < 1.2e-7). */
 function erf(x: number): number {
@@ -27,7 +27,7 @@ export function gaussianKernel1d(sigma: number): Float32Array {
 }
 
 /** Zero-padded 1-D correlation of every line along `axis` (0 = i, fastest) of an i-fastest array. */
-function filterAxis(src: Float32Array, shape: readonly number[], axis: number, kernel: Float32Array): Float32Array {
+function filterAxis(src: Float32Array, shape: Vec3, axis: Axis, kernel: Float32Array): Float32Array {
   const out = new Float32Array(src.length);
   const tail = (kernel.length - 1) / 2;
   const stride = axis === 0 ? 1 : axis === 1 ? shape[0] : shape[0] * shape[1];
@@ -39,7 +39,8 @@ function filterAxis(src: Float32Array, shape: readonly number[], axis: number, k
       let acc = 0;
       const lo = Math.max(0, p - tail);
       const hi = Math.min(n - 1, p + tail);
-      for (let q = lo; q <= hi; q++) acc += kernel[q - p + tail] * src[base + q * stride];
+      // 0 <= q - p + tail < kernel.length, and q < n keeps the voxel on this line of src.
+      for (let q = lo; q <= hi; q++) acc += kernel[q - p + tail]! * src[base + q * stride]!;
       out[base + p * stride] = acc;
     }
   }
@@ -50,6 +51,6 @@ function filterAxis(src: Float32Array, shape: readonly number[], axis: number, k
 export function gaussianSmooth(volume: Volume<Float32Array>, sigma: number): Volume<Float32Array> {
   const kernel = gaussianKernel1d(sigma);
   let data = volume.data;
-  for (let axis = 0; axis < 3; axis++) data = filterAxis(data, volume.shape, axis, kernel);
+  for (const axis of AXES) data = filterAxis(data, volume.shape, axis, kernel);
   return { ...volume, data };
 }

@@ -26,11 +26,12 @@ class NormalizedFeatures {
     this.rstd = new Float32Array(channels);
     for (let g = 0; g < GROUPS; g++) {
       const part = features.subarray(g * perGroup * this.voxels, (g + 1) * perGroup * this.voxels);
+      // Both loops run i over part's indices.
       let sum = 0;
-      for (let i = 0; i < part.length; i++) sum += part[i];
+      for (let i = 0; i < part.length; i++) sum += part[i]!;
       const mean = sum / part.length;
       let sq = 0;
-      for (let i = 0; i < part.length; i++) sq += (part[i] - mean) * (part[i] - mean);
+      for (let i = 0; i < part.length; i++) sq += (part[i]! - mean) * (part[i]! - mean);
       this.mean.fill(mean, g * perGroup, (g + 1) * perGroup);
       this.rstd.fill(1 / Math.sqrt(sq / part.length + GN_EPS), g * perGroup, (g + 1) * perGroup);
     }
@@ -41,7 +42,7 @@ class NormalizedFeatures {
     const block = new Float32Array(this.channels * n);
     for (let c = 0; c < this.channels; c++) block.set(this.features.subarray(c * this.voxels + start, c * this.voxels + start + n), c * n);
     const col = (v: Float32Array) => tf.tensor2d(v, [this.channels, 1]);
-    return tf.tidy(() => tf.tensor2d(block, [this.channels, n]).sub(col(this.mean)).mul(col(this.rstd)) as tf.Tensor2D);
+    return tf.tidy(() => tf.tensor2d(block, [this.channels, n]).sub(col(this.mean)).mul<tf.Tensor2D>(col(this.rstd)));
   }
 
   /** The same as rows [n, C], one voxel per row. */
@@ -81,17 +82,17 @@ function chunkGradients(net: TfSegResNet, loss: DiceCe, features: NormalizedFeat
     const p = (k: string) => net.params.get(k)!;
     const [gamma, beta] = [p(HEAD_KEYS.gamma), p(HEAD_KEYS.beta)];
     const columns = features.columns(start, n);
-    const x = columns.transpose() as tf.Tensor2D;
-    const u = x.mul(gamma).add(beta) as tf.Tensor2D;
-    const z = tf.fused.matMul({ a: u.relu(), b: p(HEAD_KEYS.weight) as tf.Tensor2D, bias: p(HEAD_KEYS.bias) as tf.Tensor1D }) as tf.Tensor2D;
+    const x = columns.transpose<tf.Tensor2D>();
+    const u = x.mul(gamma).add<tf.Tensor2D>(beta);
+    const z = tf.fused.matMul({ a: u.relu(), b: p(HEAD_KEYS.weight), bias: p(HEAD_KEYS.bias) }) as tf.Tensor2D;
     const upstream = loss.logitsGradient(z, labels.subarray(start, start + n), start);
-    const hT = columns.mul(gamma.reshape([-1, 1])).add(beta.reshape([-1, 1])).relu() as tf.Tensor2D;
+    const hT = columns.mul(gamma.reshape([-1, 1])).add(beta.reshape([-1, 1])).relu<tf.Tensor2D>();
     const ones = tf.ones([1, n]);
-    const du = tf.matMul(upstream, p(HEAD_KEYS.weight).transpose() as tf.Tensor2D).mul(u.step());
+    const du = tf.matMul(upstream, p(HEAD_KEYS.weight).transpose<tf.Tensor2D>()).mul(u.step());
     return {
       weight: tf.matMul(hT, upstream),
       bias: tf.matMul(ones, upstream).reshape([upstream.shape[1]]),
-      gamma: tf.matMul(ones, du.mul(x) as tf.Tensor2D).reshape([x.shape[1]]),
+      gamma: tf.matMul(ones, du.mul<tf.Tensor2D>(x)).reshape([x.shape[1]]),
       beta: tf.matMul(ones, du as tf.Tensor2D).reshape([x.shape[1]]),
     };
   });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { AXES, type Tuple4 } from '../core/volume';
 import { Act } from './conv3d';
 
 export const GROUPS = 8;
@@ -16,7 +17,7 @@ function groupMean(x: tf.Tensor5D): tf.Tensor5D {
 /** GroupNorm's normalisation without the affine part: (x - mean) / sqrt(var + eps) per group (population variance). */
 export function groupNormalize(x: Act): Act {
   const [d, h, w, c] = x.shape;
-  const grouped = x.reshape([d, h, w, GROUPS, c / GROUPS]) as tf.Tensor5D;
+  const grouped = x.reshape<tf.Tensor5D>([d, h, w, GROUPS, c / GROUPS]);
   const centred = grouped.sub<tf.Tensor5D>(groupMean(grouped));
   const variance = groupMean(centred.square());
   return centred.mul(tf.rsqrt(variance.add(GN_EPS))).reshape([d, h, w, c]);
@@ -39,17 +40,17 @@ function rows(x: tf.Tensor3D, start: number, size: number): tf.Tensor3D {
  */
 export function upsampleTrilinear2x(x: Act): Act {
   let y = x;
-  for (let axis = 0; axis < 3; axis++) {
-    const s = [...y.shape];
+  for (const axis of AXES) {
+    const s: Tuple4<number> = [...y.shape];
     const n = s[axis];
-    const v = y.reshape([s.slice(0, axis).reduce((a, b) => a * b, 1), n, s.slice(axis + 1).reduce((a, b) => a * b, 1)]) as tf.Tensor3D;
+    const v = y.reshape<tf.Tensor3D>([s.slice(0, axis).reduce((a, b) => a * b, 1), n, s.slice(axis + 1).reduce((a, b) => a * b, 1)]);
     const prev = n > 1 ? tf.concat([rows(v, 0, 1), rows(v, 0, n - 1)], 1) : v;
     const next = n > 1 ? tf.concat([rows(v, 1, n - 1), rows(v, n - 1, 1)], 1) : v;
     const main = v.mul(0.75);
     const even = main.add(prev.mul(0.25));
     const odd = main.add(next.mul(0.25));
     s[axis] *= 2;
-    y = tf.stack([even, odd], 2).reshape(s) as Act;
+    y = tf.stack([even, odd], 2).reshape<Act>(s);
   }
   return y;
 }

@@ -24,7 +24,9 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
   async extract(window: Float32Array, dims: Dims3): Promise<Float32Array> {
     checkWindow(window, dims);
     const out = await this.session.run({ [SEGRESNET_IO.input]: new ort.Tensor('float32', window, [1, 1, ...dims]) });
-    return out[SEGRESNET_IO.features].data as Float32Array;
+    const features = out[SEGRESNET_IO.features];
+    if (!features) throw new Error(`the features model has no output "${SEGRESNET_IO.features}"`);
+    return features.data as Float32Array;
   }
 
   async dispose(): Promise<void> {

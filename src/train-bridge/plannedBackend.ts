@@ -44,8 +44,10 @@ function resolvable(id: string): boolean {
  * backend really used.
  */
 export function plannedTfBackend(): { package: TfPackage; native: boolean; scope: TrainScope } {
-  const candidates = tfCandidates(preferenceFromEnv());
+  const prefer = preferenceFromEnv();
+  const candidates = tfCandidates(prefer);
   const planned = candidates.find((c) => c.package === '@tensorflow/tfjs' || resolvable(c.package)) ?? candidates[0];
+  if (!planned) throw new Error(`TensorFlow.js backend "${prefer}" is unknown (WBCT_TF_BACKEND: auto, ${CANDIDATES.map((c) => c.backend).filter((b, i, all) => all.indexOf(b) === i).join(', ')})`);
   const native = planned.backend === 'tensorflow';
   return { package: planned.package, native, scope: defaultTrainScope(native) };
 }

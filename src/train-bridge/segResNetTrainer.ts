@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, AdamWOptions } from './adamW';
-import { Act } from './conv3d';
 import { diceCeLoss } from './diceCeLoss';
 import { Dims3, FeatureExtractor, TfFeatureExtractor, checkWindow } from './featureExtractor';
 import { headLogits, headLossAndGradients, headLossValue } from './headStep';
@@ -50,7 +49,7 @@ export class SegResNetTrainer {
     const { value, grads } = tf.variableGrads(() => diceCeLoss(logitsFn.run(), labels), [...this.trainable.values()]);
     labels.dispose();
     logitsFn.dispose();
-    const loss = (await value.data())[0];
+    const loss = await value.array();
     value.dispose();
     const byKey = new Map<string, tf.Tensor>();
     for (const [name, g] of Object.entries(grads)) byKey.set(names.get(name)!, g);
@@ -64,7 +63,7 @@ export class SegResNetTrainer {
     const logitsFn = this.logitsFunction(sample);
     const value = tf.tidy(() => diceCeLoss(logitsFn.run(), tf.tensor1d(Int32Array.from(sample.labels), 'int32')));
     logitsFn.dispose();
-    const loss = (await value.data())[0];
+    const loss = await value.array();
     value.dispose();
     return loss;
   }
@@ -124,7 +123,7 @@ export class SegResNetTrainer {
 
   /** Scopes `all` and `decoder`: what the gradient tape has to record (the frozen encoder runs beforehand, outside it). */
   private logitsFunction(s: TrainSample, training = true): { run: () => tf.Tensor2D; dispose: () => void } {
-    const x = tf.tensor4d(s.window, [...s.dims, 1]) as Act;
+    const x = tf.tensor4d(s.window, [...s.dims, 1]);
     if (this.opts.scope === 'all') {
       return { run: () => this.net.forward(x, training ? (this.opts.dropout ?? 0) : 0), dispose: () => x.dispose() };
     }

@@ -14,9 +14,10 @@ export interface TfBackendInfo {
   readonly convMode: Conv3dMode;
 }
 
-function tryRequire(id: string): boolean {
+/** Loads a backend package (it registers its backend with tfjs); false when it is not installed or fails to load. */
+async function tryLoad(id: string): Promise<boolean> {
   try {
-    require(id);
+    await import(id);
     return true;
   } catch {
     return false;
@@ -48,7 +49,7 @@ let selected: TfBackendInfo | undefined;
 export async function initTfBackend(prefer: BackendPreference = preferenceFromEnv()): Promise<TfBackendInfo> {
   if (selected && (prefer === 'auto' || prefer === selected.backend)) return selected;
   for (const c of tfCandidates(prefer)) {
-    if (c.package !== '@tensorflow/tfjs' && !tryRequire(c.package)) continue;
+    if (c.package !== '@tensorflow/tfjs' && !(await tryLoad(c.package))) continue;
     if (!(await use(c.backend))) continue;
     await tf.ready();
     selected = { ...INFO[c.backend], gpu: c.gpu, package: c.package };

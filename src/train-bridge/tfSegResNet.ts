@@ -88,10 +88,16 @@ export class TfSegResNet {
 
   /** Up levels: 1x1 conv, trilinear x2, add the skip, ResBlocks. Returns the init_filters-channel features before conv_final. */
   decode(down: readonly Act[]): Act {
-    let y = down[down.length - 1];
+    const level = (i: number): Act => {
+      const x = down[i];
+      if (!x) throw new RangeError(`decode: ${down.length} encoder outputs for ${this.spec.blocksUp.length} up levels`);
+      return x;
+    };
+    let y = level(down.length - 1);
     this.spec.blocksUp.forEach((n, i) => {
       const input = y;
-      y = this.layer(() => upsampleTrilinear2x(conv1x1(input, this.p(`up_samples.${i}.0.conv.weight`))).add(down[down.length - 2 - i]));
+      const skip = level(down.length - 2 - i);
+      y = this.layer(() => upsampleTrilinear2x(conv1x1(input, this.p(`up_samples.${i}.0.conv.weight`))).add(skip));
       for (let b = 0; b < n; b++) y = this.resBlock(y, `up_layers.${i}.${b}`);
     });
     return y;
@@ -109,7 +115,7 @@ export class TfSegResNet {
     // (three [n, init_filters] tensors) would otherwise stay allocated; inside a gradient tape it records the same ops.
     return tf.tidy(() => {
       const y = normalized.mul(this.p<tf.Tensor1D>('conv_final.0.weight')).add(this.p<tf.Tensor1D>('conv_final.0.bias')).relu();
-      return tf.fused.matMul({ a: y as tf.Tensor2D, b: this.p<tf.Tensor2D>('conv_final.2.conv.weight'), bias: this.p<tf.Tensor1D>('conv_final.2.conv.bias') }) as tf.Tensor2D;
+      return tf.fused.matMul({ a: y, b: this.p<tf.Tensor2D>('conv_final.2.conv.weight'), bias: this.p<tf.Tensor1D>('conv_final.2.conv.bias') }) as tf.Tensor2D;
     });
   }
 

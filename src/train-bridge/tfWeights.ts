@@ -8,7 +8,7 @@ import { Float32Tensor, StateDict } from '../weights/tensor';
  */
 export function torchToTf(t: Float32Tensor): tf.Tensor {
   const s = t.shape;
-  if (s.length === 5 && s[2] === 1 && s[3] === 1 && s[4] === 1) return tf.tidy(() => tf.tensor2d(t.data, [s[0], s[1]]).transpose());
+  if (s.length === 5 && s[2] === 1 && s[3] === 1 && s[4] === 1) return tf.tidy(() => tf.tensor(t.data, s.slice(0, 2)).transpose());
   if (s.length === 5) return tf.tidy(() => tf.tensor(t.data, [...s]).transpose([2, 3, 4, 1, 0]));
   if (s.length === 1) return tf.tensor1d(t.data);
   throw new RangeError(`unsupported parameter rank ${s.length} (shape [${s.join(', ')}])`);

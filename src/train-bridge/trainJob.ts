@@ -1,3 +1,4 @@
+import type { Vec3 } from '../core/volume';
 import { readImage } from '../io';
 import { readTorchStateDict } from '../weights/readTorchStateDict';
 import { writeTorchStateDict } from '../weights/writeTorchStateDict';
@@ -55,7 +56,7 @@ export interface TrainJobHooks {
  */
 const WASM_MAX_WINDOW: Record<TrainScope, number> = { head: Infinity, decoder: 48 ** 3, all: 32 ** 3 };
 
-export function checkWindowFitsBackend(backend: TfBackendInfo, scope: TrainScope, roi: readonly number[], initFilters: number): void {
+export function checkWindowFitsBackend(backend: TfBackendInfo, scope: TrainScope, roi: Vec3, initFilters: number): void {
   const voxels = roi[0] * roi[1] * roi[2] * (initFilters / 32);
   if (backend.backend === 'wasm' && voxels > WASM_MAX_WINDOW[scope]) {
     throw new RangeError(

@@ -4,7 +4,7 @@ import { resampleNearest } from '../transforms/nearest';
 import { samplingGrid } from '../transforms/samplingGrid';
 import { resampleToSpacing } from '../transforms/spacing';
 import { planSpacing } from '../transforms/spacingGeometry';
-import { Vec3, Volume, VoxelArray, makeVolume } from '../core/volume';
+import { AXES4, Vec3, Volume, VoxelArray, makeVolume } from '../core/volume';
 import { cropToBox, foregroundBox } from './cropForeground';
 import { gaussianSmooth } from './gaussianSmooth';
 
@@ -30,7 +30,7 @@ function toUint8Labels(label: Volume<VoxelArray>, what: string): Volume<Uint8Arr
   if (label.data instanceof Uint8Array) return label as Volume<Uint8Array>;
   const out = new Uint8Array(label.data.length);
   for (let i = 0; i < out.length; i++) {
-    const v = label.data[i];
+    const v = label.data[i]!; // out has label.data's length
     if (!(Number.isInteger(v) && v >= 0 && v <= 255)) throw new RangeError(`${what}: label value ${v} is not a class index 0..255`);
     out[i] = v;
   }
@@ -38,7 +38,7 @@ function toUint8Labels(label: Volume<VoxelArray>, what: string): Volume<Uint8Arr
 }
 
 function sameGrid(a: Volume<VoxelArray>, b: Volume<VoxelArray>): boolean {
-  return a.shape.every((n, i) => n === b.shape[i]) && a.affineRas.every((row, r) => row.every((v, c) => Math.abs(v - b.affineRas[r][c]) < 1e-3));
+  return a.shape.every((n, i) => n === b.shape[i]) && AXES4.every((r) => AXES4.every((c) => Math.abs(a.affineRas[r][c] - b.affineRas[r][c]) < 1e-3));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Vec3, Volume } from '../core/volume';
+import { AXES, Vec3, Volume, mapVec3 } from '../core/volume';
 import { copyWindow } from '../transforms/copyWindow';
 import { VoxelBox } from './cropForeground';
 
@@ -8,7 +8,7 @@ import { VoxelBox } from './cropForeground';
  */
 export function extractWindow<T extends Float32Array | Uint8Array>(volume: Volume<T>, start: Vec3, roi: Vec3): T {
   const [nx, ny, nz] = volume.shape;
-  for (let a = 0; a < 3; a++) {
+  for (const a of AXES) {
     if (start[a] < 0 || start[a] + roi[a] > volume.shape[a]) throw new RangeError(`window [${start.join(', ')}] + [${roi.join(', ')}] leaves the volume [${nx}, ${ny}, ${nz}]`);
   }
   return copyWindow(volume.data, volume.shape, start, roi, new (volume.data.constructor as new (n: number) => T)(roi[0] * roi[1] * roi[2]));
@@ -28,15 +28,15 @@ export function seededRandom(seed: number): () => number {
 
 /** MONAI RandSpatialCrop(roi, random_size=False): each start uniform over [0, size - roi]. */
 export function randomCropStart(shape: Vec3, roi: Vec3, random: () => number): Vec3 {
-  return shape.map((n, a) => {
+  return mapVec3(shape, (n, a) => {
     if (n < roi[a]) throw new RangeError(`volume [${shape.join(', ')}] is smaller than the training roi [${roi.join(', ')}]`);
     return Math.floor(random() * (n - roi[a] + 1));
-  }) as unknown as Vec3;
+  });
 }
 
 /** MONAI CenterSpatialCrop(roi): centred box, no padding; axes shorter than the roi are kept whole. */
 export function centerCropBox(shape: Vec3, roi: Vec3): VoxelBox {
-  const start = shape.map((n, a) => Math.max(Math.floor(n / 2) - Math.floor(roi[a] / 2), 0)) as unknown as Vec3;
-  const end = shape.map((n, a) => Math.min(start[a] + roi[a], n)) as unknown as Vec3;
+  const start = mapVec3(shape, (n, a) => Math.max(Math.floor(n / 2) - Math.floor(roi[a] / 2), 0));
+  const end = mapVec3(shape, (n, a) => Math.min(start[a] + roi[a], n));
   return { start, end };
 }

@@ -16,7 +16,8 @@ export function copyWindow<T extends VoxelArray>(data: T, shape: Vec3, origin: V
     const i = clamp(origin[0] + a, n0);
     for (let b = 0; b < r1; b++) {
       const base = i + clamp(origin[1] + b, n1) * n0;
-      for (let c = 0; c < r2; c++) out[o++] = data[base + kIdx[c]];
+      // c < r2 = kIdx.length, and clamped indices keep base + kIdx[c] inside the volume.
+      for (let c = 0; c < r2; c++) out[o++] = data[base + kIdx[c]!]!;
     }
   }
   return out;

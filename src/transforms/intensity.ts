@@ -19,8 +19,9 @@ export function normalizeNonzero(volume: Volume<Float32Array>, options: Intensit
   const out = output(volume, options);
   let sum = 0;
   let count = 0;
+  // Every loop below runs i over src's indices (src[i]! is in range).
   for (let i = 0; i < src.length; i++) {
-    const v = src[i];
+    const v = src[i]!;
     if (v !== 0) {
       sum += v;
       count++;
@@ -33,12 +34,12 @@ export function normalizeNonzero(volume: Volume<Float32Array>, options: Intensit
   const mean = Math.fround(sum / count);
   let squares = 0;
   for (let i = 0; i < src.length; i++) {
-    const v = src[i];
+    const v = src[i]!;
     if (v !== 0) squares += (v - mean) * (v - mean);
   }
   const std = Math.fround(Math.sqrt(squares / count)) || 1;
   for (let i = 0; i < src.length; i++) {
-    const v = src[i];
+    const v = src[i]!;
     out[i] = v === 0 ? v : Math.fround(v - mean) / std;
   }
   return { ...volume, data: out };
@@ -53,18 +54,19 @@ export function scaleIntensity(volume: Volume<Float32Array>, minv = -1, maxv = 1
   const out = output(volume, options);
   let lo = Infinity;
   let hi = -Infinity;
+  // Every loop below runs i over src's indices (src[i]! is in range).
   for (let i = 0; i < src.length; i++) {
-    const v = src[i];
+    const v = src[i]!;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
   if (lo === hi) {
-    for (let i = 0; i < src.length; i++) out[i] = src[i] * minv;
+    for (let i = 0; i < src.length; i++) out[i] = src[i]! * minv;
     return { ...volume, data: out };
   }
   const range = Math.fround(hi - lo);
   const scale = Math.fround(maxv - minv);
   const shift = Math.fround(minv);
-  for (let i = 0; i < src.length; i++) out[i] = Math.fround(Math.fround(Math.fround(src[i] - lo) / range) * scale) + shift;
+  for (let i = 0; i < src.length; i++) out[i] = Math.fround(Math.fround(Math.fround(src[i]! - lo) / range) * scale) + shift;
   return { ...volume, data: out };
 }

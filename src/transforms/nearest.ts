@@ -1,4 +1,4 @@
-import type { Vec3, VoxelArray } from '../core/volume';
+import { mapVec3, type Axis, type Vec3, type VoxelArray } from '../core/volume';
 import { coordinateTerms, isSeparable, separableCoordinates, unnormalizeClamp, type SamplingGrid } from './samplingGrid';
 
 /** Per output axis: for each index, the offset (input index times input stride) of the voxel it copies. */
@@ -21,8 +21,8 @@ export function roundNearestTorch3d(x: number): number {
  */
 export function nearestOffsets(grid: SamplingGrid): AxisOffsets | null {
   if (!isSeparable(grid)) return null;
-  const stride = [1, grid.inShape[0], grid.inShape[0] * grid.inShape[1]];
-  return separableCoordinates(grid).map((c, a) => Int32Array.from(c, (v) => roundNearestTorch3d(v) * stride[a])) as AxisOffsets;
+  const stride: Vec3 = [1, grid.inShape[0], grid.inShape[0] * grid.inShape[1]];
+  return mapVec3(separableCoordinates(grid), (c, a) => Int32Array.from(c, (v) => roundNearestTorch3d(v) * stride[a]));
 }
 
 /** out[i + nx * (j + ny * k)] = data[offsets[0][i] + offsets[1][j] + offsets[2][k]], in one pass. */
@@ -30,10 +30,11 @@ export function gatherByOffsets<T extends VoxelArray>(data: T, offsets: AxisOffs
   const [oi, oj, ok] = offsets;
   const out = new (data.constructor as new (n: number) => T)(oi.length * oj.length * ok.length);
   let o = 0;
+  // Indices run over the tables' lengths; the offsets are of voxels of the input (nearestOffsets clamps them).
   for (let k = 0; k < ok.length; k++) {
     for (let j = 0; j < oj.length; j++) {
-      const row = ok[k] + oj[j];
-      for (let i = 0; i < oi.length; i++) out[o++] = data[row + oi[i]];
+      const row = ok[k]! + oj[j]!;
+      for (let i = 0; i < oi.length; i++) out[o++] = data[row + oi[i]!]!;
     }
   }
   return out;
@@ -53,12 +54,14 @@ function generalNearest<T extends VoxelArray>(data: T, grid: SamplingGrid): T {
   const out = new (data.constructor as new (n: number) => T)(ox * oy * oz);
   const size: Vec3 = grid.inShape;
   const terms = coordinateTerms(grid);
-  const c = grid.theta.map((r) => r[3]);
-  const at = (a: number, i: number, j: number, k: number) => roundNearestTorch3d(unnormalizeClamp(terms[a][2][k] + terms[a][1][j] + terms[a][0][i] + c[a], size[a]));
+  const c = mapVec3(grid.theta, (r) => r[3]);
+  // The coordinate tables have the output's lengths (i < ox, j < oy, k < oz), and coordinates are clamped into the
+  // input before rounding, so the data index is a voxel of it.
+  const at = (a: Axis, i: number, j: number, k: number) => roundNearestTorch3d(unnormalizeClamp(terms[a][2][k]! + terms[a][1][j]! + terms[a][0][i]! + c[a], size[a]));
   let o = 0;
   for (let k = 0; k < oz; k++) {
     for (let j = 0; j < oy; j++) {
-      for (let i = 0; i < ox; i++) out[o++] = data[at(2, i, j, k) * size[0] * size[1] + at(1, i, j, k) * size[0] + at(0, i, j, k)];
+      for (let i = 0; i < ox; i++) out[o++] = data[at(2, i, j, k) * size[0] * size[1] + at(1, i, j, k) * size[0] + at(0, i, j, k)]!;
     }
   }
   return out;

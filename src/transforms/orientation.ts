@@ -1,4 +1,4 @@
-import { mulMat4, type Mat4, type Vec3, type Vec4, type Volume, type VoxelArray } from '../core/volume';
+import { AXES, mapVec3, mulMat4, vec3, type Axis, type Mat4, type Tuple4, type Vec3, type Volume, type VoxelArray } from '../core/volume';
 import { columnNorms3, mat3, polarOrthogonal3 } from '../core/matrix3';
 import { permuteFlipAxes } from './permuteFlip';
 
@@ -22,35 +22,41 @@ export interface OrientationRecord {
  */
 export function ioOrientation(affine: Mat4): Orientation {
   const rzs = mat3(affine);
-  const zooms = columnNorms3(rzs).map((z) => (z === 0 ? 1 : z));
-  const r = polarOrthogonal3(rzs.map((row) => row.map((v, j) => v / zooms[j])));
-  const out: AxisOrientation[] = [];
-  for (let inAx = 0; inAx < 3; inAx++) {
-    const col = [r[0][inAx], r[1][inAx], r[2][inAx]];
-    let best = 0;
-    for (let w = 1; w < 3; w++) if (Math.abs(col[w]) > Math.abs(col[best])) best = w;
+  const zooms = mapVec3(columnNorms3(rzs), (z) => (z === 0 ? 1 : z));
+  const r = polarOrthogonal3(mapVec3(rzs, (row) => mapVec3(row, (v, j) => v / zooms[j])));
+  // In index-axis order: each takes the world axis still free that it is closest to.
+  return vec3((inAx): AxisOrientation => {
+    const col: Vec3 = [r[0][inAx], r[1][inAx], r[2][inAx]];
+    let best: Axis = 0;
+    for (const w of [1, 2] as const) if (Math.abs(col[w]) > Math.abs(col[best])) best = w;
     if (col[best] === 0) throw new RangeError(`affine leaves index axis ${inAx} with no world direction`);
-    out.push({ worldAxis: best as 0 | 1 | 2, flip: col[best] < 0 });
-    for (let j = 0; j < 3; j++) r[best][j] = 0;
-  }
-  return out as unknown as Orientation;
+    for (const j of AXES) r[best][j] = 0;
+    return { worldAxis: best, flip: col[best] < 0 };
+  });
+}
+
+/** The index axis that runs along world axis `d` (an orientation uses each world axis once). */
+function indexAxisAlong(o: Orientation, d: Axis): Axis {
+  const p = AXES.find((i) => o[i].worldAxis === d);
+  if (p === undefined) throw new RangeError(`orientation uses no index axis along world axis ${d}`);
+  return p;
 }
 
 /** nibabel `inv_ornt_aff`: maps indices of the reoriented array back to indices of the input (flip, then transpose). */
 function undoOrientationMatrix(o: Orientation, inputShape: Vec3): Mat4 {
-  const m: number[][] = [
+  const m: Tuple4<Tuple4<number>> = [
     [0, 0, 0, 0],
     [0, 0, 0, 0],
     [0, 0, 0, 0],
     [0, 0, 0, 1],
   ];
-  for (let p = 0; p < 3; p++) {
+  for (const p of AXES) {
     const sign = o[p].flip ? -1 : 1;
     const centre = -(inputShape[p] - 1) / 2;
     m[p][o[p].worldAxis] = sign;
     m[p][3] = sign * centre - centre;
   }
-  return m.map((r) => r as unknown as Vec4) as unknown as Mat4;
+  return m;
 }
 
 /**
@@ -62,21 +68,21 @@ export function orientToRas<T extends VoxelArray>(volume: Volume<T>): { volume: 
   const o = ioOrientation(volume.affineRas);
   const record: OrientationRecord = { orientation: o, inputShape: volume.shape, inputAffine: volume.affineRas };
   if (o.every((a, i) => a.worldAxis === i && !a.flip)) return { volume, record };
-  const source = [0, 1, 2].map((d) => o.findIndex((a) => a.worldAxis === d)) as unknown as Vec3;
-  const data = permuteFlipAxes(volume.data, volume.shape, source, source.map((p) => o[p].flip));
-  const shape = source.map((p) => volume.shape[p]) as unknown as Vec3;
+  const source = vec3((d) => indexAxisAlong(o, d));
+  const data = permuteFlipAxes(volume.data, volume.shape, source, mapVec3(source, (p) => o[p].flip));
+  const shape = mapVec3(source, (p) => volume.shape[p]);
   return { volume: { data, shape, affineRas: mulMat4(volume.affineRas, undoOrientationMatrix(o, volume.shape)) }, record };
 }
 
 /** Inverse of `orientToRas` (MONAI's Invertd step): back to the input's axis order, shape and exact affine. */
 export function undoOrientation<T extends VoxelArray>(volume: Volume<T>, record: OrientationRecord): Volume<T> {
   const o = record.orientation;
-  const expected = [0, 1, 2].map((d) => record.inputShape[o.findIndex((a) => a.worldAxis === d)]);
+  const expected = vec3((d) => record.inputShape[indexAxisAlong(o, d)]);
   if (!volume.shape.every((n, i) => n === expected[i])) {
     throw new RangeError(`undoOrientation: volume shape [${volume.shape.join(', ')}] is not the reoriented shape [${expected.join(', ')}]`);
   }
   if (o.every((a, i) => a.worldAxis === i && !a.flip)) return { ...volume, affineRas: record.inputAffine };
-  const source = o.map((a) => a.worldAxis) as unknown as Vec3;
-  const data = permuteFlipAxes(volume.data, volume.shape, source, o.map((a) => a.flip));
+  const source = mapVec3(o, (a) => a.worldAxis);
+  const data = permuteFlipAxes(volume.data, volume.shape, source, mapVec3(o, (a) => a.flip));
   return { data, shape: record.inputShape, affineRas: record.inputAffine };
 }

@@ -1,15 +1,15 @@
-import type { Vec3, VoxelArray } from '../core/volume';
+import { mapVec3, type Axis, type Vec3, type VoxelArray } from '../core/volume';
 
 /**
  * Copies a volume into a new axis order: output axis d is input axis `source[d]`, read backwards when `flip[d]`.
  * One strided pass, no per-voxel allocation.
  */
-export function permuteFlipAxes<T extends VoxelArray>(data: T, shape: Vec3, source: Vec3, flip: readonly boolean[]): T {
-  const inStride = [1, shape[0], shape[0] * shape[1]];
-  const outShape = source.map((p) => shape[p]);
+export function permuteFlipAxes<T extends VoxelArray>(data: T, shape: Vec3, source: readonly [Axis, Axis, Axis], flip: readonly [boolean, boolean, boolean]): T {
+  const inStride: Vec3 = [1, shape[0], shape[0] * shape[1]];
+  const outShape = mapVec3(source, (p) => shape[p]);
   // Per output axis: the input offset of index 0 and the step per index.
-  const step = source.map((p, d) => (flip[d] ? -inStride[p] : inStride[p]));
-  const start = source.map((p, d) => (flip[d] ? (shape[p] - 1) * inStride[p] : 0));
+  const step = mapVec3(source, (p, d) => (flip[d] ? -inStride[p] : inStride[p]));
+  const start = mapVec3(source, (p, d) => (flip[d] ? (shape[p] - 1) * inStride[p] : 0));
   const out = new (data.constructor as new (n: number) => T)(data.length);
   const [n0, n1, n2] = outShape;
   let o = 0;
@@ -26,7 +26,8 @@ export function permuteFlipAxes<T extends VoxelArray>(data: T, shape: Vec3, sour
         if (reversed) out.subarray(o, o + n0).reverse();
         o += n0;
       } else {
-        for (let i = 0; i < n0; i++, src += step[0]) out[o++] = data[src];
+        // src walks one input row (n0 voxels along axis source[0]), inside the volume.
+        for (let i = 0; i < n0; i++, src += step[0]) out[o++] = data[src]!;
       }
     }
   }

@@ -1,5 +1,5 @@
 import { LimitExceededError, type ResourceLimits } from '../core/resourceLimits';
-import type { Mat4, Vec3 } from '../core/volume';
+import { AXES, type Mat4, type Vec3 } from '../core/volume';
 import { columnNorms3, mat3 } from '../core/matrix3';
 import { planSpacing } from './spacingGeometry';
 
@@ -13,7 +13,7 @@ export type ResampleLimits = Pick<ResourceLimits, 'maxExtentMm' | 'maxResampledV
  */
 export function checkResampleBudget(file: string, shape: Vec3, affineRas: Mat4, spacingMm: number, limits: ResampleLimits): Vec3 {
   const spacing = columnNorms3(mat3(affineRas));
-  for (let a = 0; a < 3; a++) {
+  for (const a of AXES) {
     const extent = shape[a] * spacing[a];
     if (!(Number.isFinite(extent) && spacing[a] > 0)) throw new Error(`${file}: invalid voxel spacing ${spacing[a]} along axis ${a}`);
     if (extent > limits.maxExtentMm) {

@@ -1,4 +1,4 @@
-import { mulMat4, type Mat4, type Vec3, type Vec4 } from '../core/volume';
+import { mulMat4, vec3, vec4, type Axis, type Mat4, type Tuple3, type Vec3, type Vec4 } from '../core/volume';
 import { exactFma } from './exactFma';
 import { inverse4 } from '../core/linalg4';
 
@@ -12,7 +12,7 @@ export interface SamplingGrid {
   readonly inShape: Vec3;
   readonly outShape: Vec3;
   /** Row a: coefficients of the output's normalised (i, j, k) and a constant, giving input axis a's normalised coordinate. */
-  readonly theta: readonly (readonly number[])[];
+  readonly theta: readonly [Vec4, Vec4, Vec4];
   /** Per output axis: affine_grid's base coordinate of each index. */
   readonly base: readonly [Float64Array, Float64Array, Float64Array];
 }
@@ -51,24 +51,18 @@ function torchLinspace(n: number): Float64Array {
 /** ATen `linspace_from_neg_one(n, align_corners=False)`. */
 function baseCoordinates(n: number): Float64Array {
   if (n <= 1) return new Float64Array(n);
-  const r = torchLinspace(n);
-  for (let i = 0; i < n; i++) r[i] = (r[i] * (n - 1)) / n;
-  return r;
+  return torchLinspace(n).map((x) => (x * (n - 1)) / n);
 }
 
 /** MONAI `normalize_transform(shape, align_corners=False)`: index -> [-1, 1] with voxel centres at (2i+1)/n - 1. */
 function normalizeTransform(shape: Vec3): Mat4 {
-  const row = (a: number): Vec4 => {
-    const r = [0, 0, 0, 1 / shape[a] - 1];
-    r[a] = 2 / shape[a];
-    return r as unknown as Vec4;
-  };
+  const row = (a: Axis): Vec4 => vec4((c) => (c === 3 ? 1 / shape[a] - 1 : c === a ? 2 / shape[a] : 0));
   return [row(0), row(1), row(2), [0, 0, 0, 1]];
 }
 
 export function samplingGrid(xform: Mat4, inShape: Vec3, outShape: Vec3): SamplingGrid {
   const theta = mulMat4(mulMat4(normalizeTransform(inShape), xform), inverse4(normalizeTransform(outShape)));
-  return { inShape, outShape, theta: theta.slice(0, 3), base: [baseCoordinates(outShape[0]), baseCoordinates(outShape[1]), baseCoordinates(outShape[2])] };
+  return { inShape, outShape, theta: [theta[0], theta[1], theta[2]], base: [baseCoordinates(outShape[0]), baseCoordinates(outShape[1]), baseCoordinates(outShape[2])] };
 }
 
 /** grid_sample's unnormalise (align_corners=False) and border clamp, for input axis of size n. */
@@ -83,19 +77,17 @@ export function isSeparable(grid: SamplingGrid): boolean {
 }
 
 /** Per axis: the clamped input coordinate of each output index (valid when `isSeparable`). */
-export function separableCoordinates(grid: SamplingGrid): [Float64Array, Float64Array, Float64Array] {
-  return [0, 1, 2].map((a) => {
-    const base = grid.base[a];
-    const out = new Float64Array(base.length);
-    for (let i = 0; i < base.length; i++) out[i] = unnormalizeClamp(base[i] * grid.theta[a][a] + grid.theta[a][3], grid.inShape[a]);
-    return out;
-  }) as [Float64Array, Float64Array, Float64Array];
+export function separableCoordinates(grid: SamplingGrid): Tuple3<Float64Array> {
+  return vec3((a) => {
+    const row = grid.theta[a];
+    return grid.base[a].map((b) => unnormalizeClamp(b * row[a] + row[3], grid.inShape[a]));
+  });
 }
 
 /**
  * Per input axis a and output axis c: base[c][index] * theta[a][c], so that a voxel's normalised coordinate is
  * ((k-term + j-term) + i-term) + constant, the order affine_grid's matrix product sums in.
  */
-export function coordinateTerms(grid: SamplingGrid): Float64Array[][] {
-  return [0, 1, 2].map((a) => [0, 1, 2].map((c) => grid.base[c].map((b) => b * grid.theta[a][c])));
+export function coordinateTerms(grid: SamplingGrid): Tuple3<Tuple3<Float64Array>> {
+  return vec3((a) => vec3((c) => grid.base[c].map((b) => b * grid.theta[a][c])));
 }

@@ -5,7 +5,7 @@ import { planInverse, planSpacing, type ResamplePlan } from './spacingGeometry';
 import { resampleTrilinear } from './trilinear';
 
 function checkedSpacing(pixdim: number | Vec3): Vec3 {
-  const target = (typeof pixdim === 'number' ? [pixdim, pixdim, pixdim] : pixdim) as Vec3;
+  const target: Vec3 = typeof pixdim === 'number' ? [pixdim, pixdim, pixdim] : pixdim;
   if (!target.every((s) => Number.isFinite(s) && s > 0)) throw new RangeError(`resampleToSpacing: spacing must be positive, got ${target.join(', ')}`);
   return target;
 }

@@ -1,6 +1,6 @@
-import { mulMat4, type Mat4, type Vec3, type Vec4 } from '../core/volume';
+import { mapVec3, mulMat4, vec3, vec4, type Axis, type Mat4, type Vec3, type Vec4 } from '../core/volume';
 import { allClose, IDENTITY4, inverse4, solve4 } from '../core/linalg4';
-import { choleskyUpper3, columnNorms3, mat3, mul3, transpose3 } from '../core/matrix3';
+import { choleskyUpper3, columnNorms3, mat3, mul3, transpose3, type Mat3 } from '../core/matrix3';
 
 /** MONAI's AFFINE_TOL: spacings this close to the target are kept, affines this close count as unchanged. */
 const AFFINE_TOL = 1e-3;
@@ -29,14 +29,14 @@ export function zoomAffine(affine: Mat4, scale: Vec3): Mat4 {
   const rzs = mat3(affine);
   const zs = choleskyUpper3(mul3(transpose3(rzs), rzs));
   const rotation = mul3(rzs, inverse3Lapack(zs));
-  const s = [0, 1, 2].map((i) => Math.sign(zs[i][i]) * Math.abs(scale[i]));
-  const m = mul3(rotation, [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? s[i] : 0))));
-  return [[...m[0], 0], [...m[1], 0], [...m[2], 0], [0, 0, 0, 1]] as unknown as Mat4;
+  const s = vec3((i) => Math.sign(zs[i][i]) * Math.abs(scale[i]));
+  const m = mul3(rotation, vec3((i) => vec3((j) => (i === j ? s[i] : 0))));
+  return [[...m[0], 0], [...m[1], 0], [...m[2], 0], [0, 0, 0, 1]];
 }
 
 /** numpy.linalg.inv of the 3x3 Cholesky factor, via the same LAPACK-style solve as the 4x4 case. */
-function inverse3Lapack(a: number[][]): number[][] {
-  const inv = inverse4([[...a[0], 0], [...a[1], 0], [...a[2], 0], [0, 0, 0, 1]] as unknown as Mat4);
+function inverse3Lapack(a: Mat3): Mat3 {
+  const inv = inverse4([[...a[0], 0], [...a[1], 0], [...a[2], 0], [0, 0, 0, 1]]);
   return mat3(inv);
 }
 
@@ -46,25 +46,26 @@ function inverse3Lapack(a: number[][]): number[][] {
  * corner is).
  */
 export function computeShapeOffset(shape: Vec3, inAffine: Mat4, outAffine: Mat4): { shape: Vec3; offset: Vec3 } {
-  const corners: number[][] = [];
+  const corners: Vec4[] = [];
   for (const x of [0, shape[0] - 1]) for (const y of [0, shape[1] - 1]) for (const z of [0, shape[2] - 1]) corners.push([x, y, z, 1]);
-  const apply = (m: Mat4 | number[][], c: number[], rows: number) =>
-    Array.from({ length: rows }, (_, r) => m[r][0] * c[0] + m[r][1] * c[1] + m[r][2] * c[2] + (c.length > 3 ? m[r][3] * c[3] : 0));
-  const world = corners.map((c) => apply(inAffine, c, 4));
+  const apply4 = (m: Mat4, c: Vec4): Vec4 => vec4((r) => m[r][0] * c[0] + m[r][1] * c[1] + m[r][2] * c[2] + m[r][3] * c[3]);
+  // A point without its homogeneous 1: rows 0-2 only; the "+ 0" (the missing fourth term) turns -0 into 0, as before.
+  const apply3 = (m: Mat4, c: Vec3): Vec3 => vec3((r) => m[r][0] * c[0] + m[r][1] * c[1] + m[r][2] * c[2] + 0);
+  const world = corners.map((c) => apply4(inAffine, c));
   const inv = inverse4(outAffine);
-  const out = world.map((w) => apply(inv, w, 4));
-  const outShape = [0, 1, 2].map((a) => {
+  const out = world.map((w) => apply4(inv, w));
+  const outShape = vec3((a) => {
     const v = out.map((o) => o[a] / o[3]);
     return roundHalfEven(Math.max(...v) - Math.min(...v) + 1);
-  }) as unknown as Vec3;
-  const dist = world.map((w) => apply(inv, w.slice(0, 3), 3));
-  for (let i = 0; i < corners.length; i++) {
-    const minCorner = [0, 1, 2].map((a) => Math.min(...dist.map((d) => d[a] - dist[i][a])));
-    if (minCorner.every((v) => Math.abs(v) <= 1e-8)) return { shape: outShape, offset: [world[i][0], world[i][1], world[i][2]] };
+  });
+  const points = world.map((w) => ({ world: w, dist: apply3(inv, [w[0], w[1], w[2]]) }));
+  for (const { world: w, dist } of points) {
+    const minCorner = vec3((a) => Math.min(...points.map((p) => p.dist[a] - dist[a])));
+    if (minCorner.every((v) => Math.abs(v) <= 1e-8)) return { shape: outShape, offset: [w[0], w[1], w[2]] };
   }
-  const inCentre = apply(inAffine, [shape[0] / 2, shape[1] / 2, shape[2] / 2], 3);
-  const outHalf = apply(outAffine, [outShape[0] / 2, outShape[1] / 2, outShape[2] / 2], 3);
-  return { shape: outShape, offset: [0, 1, 2].map((a) => inCentre[a] + inAffine[a][3] - outHalf[a]) as unknown as Vec3 };
+  const inCentre = apply3(inAffine, [shape[0] / 2, shape[1] / 2, shape[2] / 2]);
+  const outHalf = apply3(outAffine, [outShape[0] / 2, outShape[1] / 2, outShape[2] / 2]);
+  return { shape: outShape, offset: vec3((a) => inCentre[a] + inAffine[a][3] - outHalf[a]) };
 }
 
 /** MONAI `spatial_resample`'s geometry: the index mapping and the affine it records, for a given target grid. */
@@ -81,10 +82,10 @@ export function planResample(inShape: Vec3, inAffine: Mat4, dstAffine: Mat4, out
  */
 export function planSpacing(inShape: Vec3, inAffine: Mat4, pixdim: Vec3): ResamplePlan {
   const current = columnNorms3(mat3(inAffine));
-  const target = pixdim.map((t, i) => (t - AFFINE_TOL <= current[i] && current[i] <= t + AFFINE_TOL ? current[i] : t)) as unknown as Vec3;
+  const target = mapVec3(pixdim, (t, i) => (t - AFFINE_TOL <= current[i] && current[i] <= t + AFFINE_TOL ? current[i] : t));
   const zoomed = zoomAffine(inAffine, target);
   const { shape, offset } = computeShapeOffset(inShape, inAffine, zoomed);
-  const row = (r: number): Vec4 => [zoomed[r][0], zoomed[r][1], zoomed[r][2], offset[r]];
+  const row = (r: Axis): Vec4 => [zoomed[r][0], zoomed[r][1], zoomed[r][2], offset[r]];
   return planResample(inShape, inAffine, [row(0), row(1), row(2), [0, 0, 0, 1]], shape);
 }
 

@@ -36,7 +36,7 @@ export function unpickleAt(bytes: Uint8Array, start: number, opts: PickleOptions
   const need = (n: number) => {
     if (pos + n > bytes.length) throw new PickleError(`pickle truncated at byte ${pos} (needs ${n} more)`);
   };
-  const u8 = () => (need(1), bytes[pos++]);
+  const u8 = () => (need(1), view.getUint8(pos++));
   const u16 = () => (need(2), (pos += 2), view.getUint16(pos - 2, true));
   const u32 = () => (need(4), (pos += 4), view.getUint32(pos - 4, true));
   const i32 = () => (need(4), (pos += 4), view.getInt32(pos - 4, true));
@@ -151,8 +151,8 @@ export function unpickleAt(bytes: Uint8Array, start: number, opts: PickleOptions
         const n = u8();
         need(n);
         let v = 0n;
-        for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[pos + i]);
-        if (n > 0 && bytes[pos + n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+        for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(view.getUint8(pos + i));
+        if (n > 0 && view.getUint8(pos + n - 1) & 0x80) v -= 1n << BigInt(8 * n);
         pos += n;
         stack.push(v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER) ? v : Number(v));
         break;

@@ -46,7 +46,7 @@ export async function parseTorchLegacy(bytes: Uint8Array, source: string): Promi
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Map<string, Float32Array>();
-  for (const key of keys as string[]) {
+  for (const key of keys) {
     const count = torch.storages.get(key);
     if (count === undefined) fail(`the storage key list names ${shown(key)}, which no tensor references`);
     if (data.has(key)) fail(`the storage key list names storage ${key} twice`);

@@ -102,7 +102,8 @@ export function torchPickle(layout: 'zip' | 'legacy', fileBytes: number): TorchP
     if (storages.has(key) && storages.get(key) !== count) throw new PickleError(`storage ${key} declared with ${storages.get(key)} and with ${count} elements`);
     storages.set(key, count);
     if (view === undefined || view === null) return { kind: 'storage', key, offset: 0, numel: count };
-    const [viewKey, offset, size] = Array.isArray(view) && view.length === 3 ? view : [];
+    const parts: readonly unknown[] = Array.isArray(view) && view.length === 3 ? view : [];
+    const [viewKey, offset, size] = parts;
     if (typeof viewKey !== 'string' || !isCount(offset) || !isCount(size) || offset + size > count) {
       throw new PickleError(`malformed storage view of storage ${key} (not (key, offset, numel) inside its ${count} elements)`);
     }
@@ -143,18 +144,20 @@ function gather(storage: Float32Array, t: TensorRef, what: string): Float32Array
   if (n === 0) return new Float32Array(0);
   // Bounds every allocation by the file: an expanded (stride-0) view could otherwise ask for terabytes from a few bytes.
   if (n > storage.length) throw new TorchFileError(`${what} has ${n} elements, more than its storage's ${storage.length} (expanded or overlapping views are not supported)`);
+  // In range below: shape and stride both have `rank` entries (tensorRef checks it), so does idx, and every src is at
+  // most maxIndex, inside the storage.
   let maxIndex = t.offset;
-  for (let d = 0; d < rank; d++) maxIndex += (t.shape[d] - 1) * t.stride[d];
+  for (let d = 0; d < rank; d++) maxIndex += (t.shape[d]! - 1) * t.stride[d]!;
   if (maxIndex >= storage.length) throw new TorchFileError(`${what} reads past the end of its storage (element ${maxIndex} of ${storage.length})`);
   if (isContiguous(t.shape, t.stride)) return storage.slice(t.offset, t.offset + n);
   const out = new Float32Array(n);
   const idx = new Array<number>(rank).fill(0);
   for (let i = 0; i < n; i++) {
     let src = t.offset;
-    for (let d = 0; d < rank; d++) src += idx[d] * t.stride[d];
-    out[i] = storage[src];
+    for (let d = 0; d < rank; d++) src += idx[d]! * t.stride[d]!;
+    out[i] = storage[src]!;
     for (let d = rank - 1; d >= 0; d--) {
-      if (++idx[d] < t.shape[d]) break;
+      if (++idx[d]! < t.shape[d]!) break;
       idx[d] = 0;
     }
   }
@@ -163,9 +166,9 @@ function gather(storage: Float32Array, t: TensorRef, what: string): Float32Array
 
 function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
   let expected = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && stride[d] !== expected) return false;
-    expected *= shape[d];
+  for (const [d, n] of [...shape.entries()].reverse()) {
+    if (n !== 1 && stride[d] !== expected) return false;
+    expected *= n;
   }
   return true;
 }

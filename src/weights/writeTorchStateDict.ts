@@ -76,9 +76,9 @@ class PickleWriter {
 function contiguousStride(shape: readonly number[]): number[] {
   const stride = new Array<number>(shape.length);
   let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
+  for (const [d, n] of [...shape.entries()].reverse()) {
     stride[d] = s;
-    s *= shape[d];
+    s *= n;
   }
   return stride;
 }

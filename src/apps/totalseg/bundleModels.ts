@@ -5,8 +5,8 @@ export interface BundleModelFile {
   readonly resolution: Resolution;
   readonly fileName: string;
   readonly pixdim: number;
-  /** Tried in order. The md5 is large_files.yml's; the Hugging Face copy (bundle 0.2.7) publishes none. */
-  readonly sources: readonly ModelSource[];
+  /** Tried in order, at least one. The md5 is large_files.yml's; the Hugging Face copy (bundle 0.2.7) publishes none. */
+  readonly sources: readonly [ModelSource, ...ModelSource[]];
 }
 
 export interface ModelSource {

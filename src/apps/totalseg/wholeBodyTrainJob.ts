@@ -78,7 +78,7 @@ export function wholeBodyTrainJob(versions: ModelVersions, stats: TrainStatsHold
         await versions.publish(resolution, result.outputPath);
         context.log(`model version ${result.outputPath} is now in service for ${resolution}`);
       }
-      return { ...result, backend: result.backend.backend, resolution, published: result.outputPath ?? null } as unknown as JsonValue;
+      return { ...result, backend: result.backend.backend, resolution, published: result.outputPath ?? null };
     } finally {
       context.signal.removeEventListener('abort', onAbort);
     }

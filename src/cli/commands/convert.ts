@@ -6,8 +6,9 @@ export const convertUsage = 'wbct convert <weights.pt> -o <model.onnx>   build t
 
 export async function convertCommand(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
-  if (positionals.length !== 1 || !values.output) throw new UsageError(convertUsage);
+  const [weights, ...extra] = positionals;
+  if (weights === undefined || extra.length > 0 || !values.output) throw new UsageError(convertUsage);
   const t0 = Date.now();
-  await convertTorchToOnnx(positionals[0], values.output);
+  await convertTorchToOnnx(weights, values.output);
   process.stderr.write(`wrote ${values.output} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }

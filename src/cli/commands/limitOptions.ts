@@ -8,7 +8,10 @@ const optionName = (key: keyof ResourceLimits): string => LIMIT_FLAGS[key].flag.
 export const LIMIT_OPTIONS = Object.fromEntries(KEYS.map((k) => [optionName(k), { type: 'string' as const }])) as Record<string, { type: 'string' }>;
 
 /** The limits the flags set over DEFAULT_LIMITS; MiB flags become bytes. A bad value is a usage error naming the flag. */
-export function limitsFromArgs(values: Readonly<Record<string, unknown>>): ResourceLimits {
+/** What node:util parseArgs gives for each option. */
+type ParsedOption = string | boolean | (string | boolean)[] | undefined;
+
+export function limitsFromArgs(values: Readonly<Record<string, ParsedOption>>): ResourceLimits {
   const limits: Record<string, number> = { ...DEFAULT_LIMITS };
   for (const key of KEYS) {
     const text = values[optionName(key)];

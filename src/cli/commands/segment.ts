@@ -27,7 +27,8 @@ export async function segmentCommand(argv: string[]): Promise<void> {
       format: { type: 'string', default: 'image' },
     },
   });
-  if (positionals.length !== 1 || !values.output) throw new UsageError(segmentUsage);
+  const [inputPath, ...extra] = positionals;
+  if (inputPath === undefined || extra.length > 0 || !values.output) throw new UsageError(segmentUsage);
   const dtype = values.dtype as LabelDtype;
   if (dtype !== 'uint8' && dtype !== 'float32') throw new UsageError(`--dtype must be uint8 or float32, got "${values.dtype}"`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
@@ -45,7 +46,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     const result = await runner.segment(
-      { inputPath: positionals[0], outputPath: path.resolve(values.output), recipe: wholeBodyRecipe(resolution), modelPath: weights, outputDtype: dtype, overlap, outputFormat },
+      { inputPath, outputPath: path.resolve(values.output), recipe: wholeBodyRecipe(resolution), modelPath: weights, outputDtype: dtype, overlap, outputFormat },
       (p: SegmentProgress) => {
         if (p.stage === 'infer') bar.update(p.done, p.total);
       },

@@ -29,7 +29,7 @@ export interface BlendSink {
 
 /** Strides of voxel (i, j, k) in an i-fastest volume of `shape`, reordered as (outer, p, q). */
 function volumeStrides(shape: readonly [number, number, number], axes: PlaneAxes): [number, number, number] {
-  const s = [1, shape[0], shape[0] * shape[1]];
+  const s = [1, shape[0], shape[0] * shape[1]] as const;
   return [s[axes.outer], s[axes.p], s[axes.q]];
 }
 
@@ -56,7 +56,7 @@ export class ArgmaxSink implements BlendSink {
     const [so, sp, sq] = volumeStrides(this.shape, axes);
     rows.forEach((row, k) => {
       const base = row.outer * so + row.p * sp;
-      for (let q = 0, src = starts[k]; q < row.qLength; q++, src++) this.labels[base + q * sq] = labels[src];
+      for (let q = 0, src = starts[k]!; q < row.qLength; q++, src++) this.labels[base + q * sq] = labels[src]!;
     });
   }
 
@@ -68,20 +68,21 @@ export class ArgmaxSink implements BlendSink {
     if (this.best.length < qLength) [this.best, this.arg] = [new Float32Array(qLength), new Uint8Array(qLength)];
     const { best, arg } = this;
     // Channel by channel: each pass reads one contiguous run, where voxel by voxel would stride Q floats per read.
+    // Every index is inside the row (q < qLength <= Q, c < channels): the typed-array reads are in range.
     for (let q = 0; q < qLength; q++) {
-      best[q] = sums[qOffset + q];
+      best[q] = sums[qOffset + q]!;
       arg[q] = 0;
     }
     for (let c = 1; c < channels; c++) {
       for (let q = 0, o = c * Q + qOffset; q < qLength; q++, o++) {
-        if (sums[o] > best[q]) {
-          best[q] = sums[o];
+        if (sums[o]! > best[q]!) {
+          best[q] = sums[o]!;
           arg[q] = c;
         }
       }
     }
     const base = row.outer * so + row.p * sp;
-    for (let q = 0; q < qLength; q++) this.labels[base + q * sq] = arg[q];
+    for (let q = 0; q < qLength; q++) this.labels[base + q * sq] = arg[q]!;
   }
 }
 
@@ -106,13 +107,13 @@ export class DenseLogitsSink implements BlendSink {
     const [D, H, W] = this.shape;
     const V = D * H * W;
     this.out ??= new Float32Array(row.channels * V);
-    const cStride = [H * W, W, 1];
+    const cStride = [H * W, W, 1] as const;
     const base = row.outer * cStride[axes.outer] + row.p * cStride[axes.p];
     const sq = cStride[axes.q];
     for (let q = 0; q < row.qLength; q++) {
       const idx = q + row.qOffset;
-      const w = row.weights[idx];
-      for (let c = 0; c < row.channels; c++) this.out[c * V + base + q * sq] = row.sums[c * row.Q + idx] / w;
+      const w = row.weights[idx]!;
+      for (let c = 0; c < row.channels; c++) this.out[c * V + base + q * sq] = row.sums[c * row.Q + idx]! / w;
     }
   }
 }

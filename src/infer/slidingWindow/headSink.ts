@@ -28,8 +28,8 @@ export class HeadSink implements BlendSink {
   async accept(rows: readonly FinishedRow[], axes: PlaneAxes): Promise<void> {
     for (let i = 0; i < rows.length; ) {
       let end = i + 1;
-      let length = rows[i].qLength;
-      while (end < rows.length && length + rows[end].qLength <= this.maxVoxels) length += rows[end++].qLength;
+      let length = rows[i]!.qLength;
+      while (end < rows.length && length + rows[end]!.qLength <= this.maxVoxels) length += rows[end++]!.qLength;
       await this.applyHead(rows.slice(i, end), length, axes);
       i = end;
     }
@@ -42,10 +42,11 @@ export class HeadSink implements BlendSink {
     let at = 0;
     for (const r of rows) {
       if (r.channels !== n) throw new Error(`blended rows have ${r.channels} channels, the head expects ${n}`);
-      // Plain loops: rows are short (one image side), and subarray + set per row and channel cost more.
+      // Plain loops: rows are short (one image side), and subarray + set per row and channel cost more. The reads
+      // stay inside the row's sums (c < channels, q < qLength <= Q).
       const { sums, weights, Q, qOffset, qLength } = r;
-      for (let c = 0; c < n; c++) for (let q = 0, src = c * Q + qOffset, dst = c * length + at; q < qLength; q++) packed[dst + q] = sums[src + q];
-      for (let q = 0, dst = n * length + at; q < qLength; q++) packed[dst + q] = weights[qOffset + q];
+      for (let c = 0; c < n; c++) for (let q = 0, src = c * Q + qOffset, dst = c * length + at; q < qLength; q++) packed[dst + q] = sums[src + q]!;
+      for (let q = 0, dst = n * length + at; q < qLength; q++) packed[dst + q] = weights[qOffset + q]!;
       starts.push(at);
       at += r.qLength;
     }
@@ -57,7 +58,7 @@ export class HeadSink implements BlendSink {
     const sums = await this.head.apply(packed, length);
     const weights = packed.subarray(n * length);
     await this.inner.accept(
-      rows.map((r, k) => ({ outer: r.outer, p: r.p, sums, weights, channels: this.head.outChannels, Q: length, qOffset: starts[k], qLength: r.qLength })),
+      rows.map((r, k) => ({ outer: r.outer, p: r.p, sums, weights, channels: this.head.outChannels, Q: length, qOffset: starts[k]!, qLength: r.qLength })),
       axes,
     );
   }

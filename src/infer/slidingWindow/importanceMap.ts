@@ -1,4 +1,4 @@
-import { Vec3 } from '../../core/volume';
+import { mapVec3, type Vec3 } from '../../core/volume';
 
 /**
  * MONAI 1.4.0 `compute_importance_map(mode="gaussian")`: the separable, unnormalised Gaussian
@@ -6,7 +6,7 @@ import { Vec3 } from '../../core/volume';
  * (first axis outermost), then clamped from below at max(min(map), 1e-3). C order: the last axis is fastest.
  */
 export function gaussianImportanceMap(roi: Vec3, sigmaScale = 0.125): Float32Array {
-  const axes = roi.map((n) => {
+  const axes = mapVec3(roi, (n) => {
     const sigma = n * sigmaScale;
     const g = new Float32Array(n);
     for (let i = 0; i < n; i++) {
@@ -20,15 +20,15 @@ export function gaussianImportanceMap(roi: Vec3, sigmaScale = 0.125): Float32Arr
   let min = Infinity;
   for (let i = 0, o = 0; i < roi[0]; i++) {
     for (let j = 0; j < roi[1]; j++) {
-      const ab = Math.fround(a[i] * b[j]);
+      const ab = Math.fround(a[i]! * b[j]!);
       for (let k = 0; k < roi[2]; k++, o++) {
-        const v = Math.fround(ab * c[k]);
+        const v = Math.fround(ab * c[k]!);
         map[o] = v;
         if (v < min) min = v;
       }
     }
   }
   const floor = Math.fround(Math.max(min, 1e-3));
-  for (let o = 0; o < map.length; o++) if (map[o] < floor) map[o] = floor;
+  for (let o = 0; o < map.length; o++) if (map[o]! < floor) map[o] = floor;
   return map;
 }

@@ -81,14 +81,14 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
   // fastest axis there): 0.22 s per 32-channel window, against 0.39 s when the inner loop followed the window's
   // memory order and hopped between rows, and 0.30 s with the channel loop outermost.
   const qAxis = axes.q;
-  const [aAxis, bAxis] = ([0, 1, 2] as const).filter((a) => a !== qAxis);
-  const windowStride = [roi[1] * roi[2], roi[2], 1];
+  const [aAxis, bAxis] = ([0, 1, 2] as const).filter((a) => a !== qAxis) as [0 | 1 | 2, 0 | 1 | 2];
+  const windowStride = [roi[1] * roi[2], roi[2], 1] as const;
   const rowStep = (a: number, i: number) => (a === axes.outer ? i * rp : a === axes.p ? i : 0);
   const rowsA = Int32Array.from({ length: roi[aAxis] }, (_, i) => rowStep(aAxis, i));
   const rowsB = Int32Array.from({ length: roi[bAxis] }, (_, i) => rowStep(bAxis, i));
   const [sa, sb, sq, roiQ] = [windowStride[aAxis], windowStride[bAxis], windowStride[qAxis], roi[qAxis]];
-  const rowSums: Float32Array[] = new Array(ro * rp);
-  const rowWeights: Float32Array[] = new Array(ro * rp);
+  const rowSums = new Array<Float32Array>(ro * rp);
+  const rowWeights = new Array<Float32Array>(ro * rp);
 
   /** Adds one window's output to the rows; returns the rows it completed. */
   const blendWindow = (logits: Float32Array, w: WindowIndex): FinishedRow[] => {
@@ -108,14 +108,15 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
     }
     for (let ia = 0; ia < rowsA.length; ia++) {
       for (let ib = 0; ib < rowsB.length; ib++) {
-        const r = rowsA[ia] + rowsB[ib];
+        // Every index below is inside its array by construction of the row tables and the window's strides.
+        const r = rowsA[ia]! + rowsB[ib]!;
         const w0 = ia * sa + ib * sb;
-        const weights = rowWeights[r];
-        for (let iq = 0, wi = w0; iq < roiQ; iq++, wi += sq) weights[q0 + iq] += weightMap[wi];
-        const sums = rowSums[r];
+        const weights = rowWeights[r]!;
+        for (let iq = 0, wi = w0; iq < roiQ; iq++, wi += sq) weights[q0 + iq]! += weightMap[wi]!;
+        const sums = rowSums[r]!;
         for (let c = 0; c < channels; c++) {
           const eb = q0 + c * Q;
-          for (let iq = 0, wi = w0, src = c * roiVoxels + w0; iq < roiQ; iq++, wi += sq, src += sq) sums[eb + iq] += logits[src] * weightMap[wi];
+          for (let iq = 0, wi = w0, src = c * roiVoxels + w0; iq < roiQ; iq++, wi += sq, src += sq) sums[eb + iq]! += logits[src]! * weightMap[wi]!;
         }
       }
     }

@@ -1,4 +1,4 @@
-import { Vec3 } from '../../core/volume';
+import { mapVec3, type Vec3 } from '../../core/volume';
 
 /** Where MONAI's SlidingWindowInferer puts its windows over an image of `shape`. */
 export interface WindowGrid {
@@ -22,9 +22,9 @@ export function validateOverlap(overlap: number): void {
  */
 export function windowGrid(shape: Vec3, roi: Vec3, overlap: number): WindowGrid {
   validateOverlap(overlap);
-  const paddedShape = shape.map((n, a) => Math.max(n, roi[a])) as unknown as Vec3;
-  const padBefore = shape.map((n, a) => Math.floor((paddedShape[a] - n) / 2)) as unknown as Vec3;
-  const starts = paddedShape.map((size, a) => {
+  const paddedShape = mapVec3(shape, (n, a) => Math.max(n, roi[a]));
+  const padBefore = mapVec3(shape, (n, a) => Math.floor((paddedShape[a] - n) / 2));
+  const starts = mapVec3(paddedShape, (size, a) => {
     const r = roi[a];
     const interval = r === size ? r : Math.max(Math.floor(r * (1 - overlap)), 1);
     const out: number[] = [];

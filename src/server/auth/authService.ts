@@ -45,9 +45,9 @@ export class AuthService {
   authenticate(header: string | undefined): AuthUser {
     const config = this.config;
     if (!config) return ANONYMOUS_ADMIN;
-    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (!match) throw new ApiError('NOT_AUTHENTICATED', 'Not authenticated');
-    const claims = verifyJwt(match[1], config.secret, this.now());
+    const token = /^\s*bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+    if (token === undefined) throw new ApiError('NOT_AUTHENTICATED', 'Not authenticated');
+    const claims = verifyJwt(token, config.secret, this.now());
     const user = claims && typeof claims.sub === 'string' ? config.users.get(claims.sub) : undefined;
     if (!user) throw new ApiError('INVALID_TOKEN', 'Could not validate credentials');
     return { username: user.username, email: user.email, name: user.name, roles: user.roles };

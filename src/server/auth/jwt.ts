@@ -20,14 +20,14 @@ export function signJwt(claims: JsonObject, secret: Buffer, lifetimeSeconds: num
  * required and `nbf`, when present, must have passed (RFC 7519 4.1.5).
  */
 export function verifyJwt(token: string, secret: Buffer, now = Date.now()): JsonObject | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[0] !== HEADER) return null;
-  const expected = signature(`${parts[0]}.${parts[1]}`, secret);
-  const given = Buffer.from(parts[2], 'base64url');
+  const [header, payload, sig, ...more] = token.split('.');
+  if (header !== HEADER || payload === undefined || sig === undefined || more.length > 0) return null;
+  const expected = signature(`${header}.${payload}`, secret);
+  const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   let claims: unknown;
   try {
-    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     return null;
   }

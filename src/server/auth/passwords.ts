@@ -21,11 +21,11 @@ export async function hashPassword(password: string): Promise<string> {
 export function parsePasswordHash(stored: string): { N: number; r: number; p: number; salt: Buffer; key: Buffer } {
   const parts = stored.split('$');
   const [prefix, n, r, p, salt, key] = parts;
-  const nums = [n, r, p].map(Number);
-  if (parts.length !== 6 || prefix !== PREFIX || nums.some((v) => !Number.isInteger(v) || v < 1)) {
+  const [N, R, P] = [Number(n), Number(r), Number(p)];
+  if (parts.length !== 6 || prefix !== PREFIX || salt === undefined || key === undefined || [N, R, P].some((v) => !Number.isInteger(v) || v < 1)) {
     throw new Error('password hash must look like scrypt$N$r$p$salt$key (make one with hashPassword)');
   }
-  return { N: nums[0], r: nums[1], p: nums[2], salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
+  return { N, r: R, p: P, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

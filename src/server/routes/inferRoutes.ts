@@ -23,7 +23,7 @@ async function imageSource(ctx: ServerContext, req: Request): Promise<ImageSourc
   const sessionId = queryString(req, 'session_id');
   const imageId = queryString(req, 'image');
   const file = fileField(req, 'file');
-  const none = async () => undefined;
+  const none = () => Promise.resolve();
   if (sessionId) {
     if (!ctx.sessions) throw new ApiError('SESSIONS_DISABLED', 'Session Feature is Not Enabled');
     return { imagePath: (await ctx.sessions.get(sessionId, true, userOf(req))).image, release: none };
@@ -50,7 +50,12 @@ const DERIVED_DICOM: Record<Exclude<OutputKind, 'all' | 'image' | 'json'>, Deriv
  * for one of its images (DICOMweb); they are refused here, before any model run, when that cannot work.
  */
 function answerFor(ctx: ServerContext, kind: OutputKind, source: ImageSource): Answer {
-  if (kind === 'json') return async (res, output) => void res.json(output.params);
+  if (kind === 'json') {
+    return (res, output) => {
+      res.json(output.params);
+      return Promise.resolve();
+    };
+  }
   if (kind === 'image') return (res, output) => sendAttachment(res, output.labelPath, output.fileName);
   if (kind === 'all') return (res, output) => sendMultipartAnswer(res, output.params, { path: output.labelPath, name: output.fileName });
   const derivedKind = DERIVED_DICOM[kind];

@@ -124,8 +124,10 @@ export class SessionStore {
     try {
       const images: string[] = [];
       for (const file of files) images.push(await this.storeImage(file, folder));
+      const [image] = images;
+      if (image === undefined) throw new ApiError('MISSING_FILE', 'multipart file part "files" is required');
       const ts = this.nowSeconds();
-      const stored: StoredSession = { owner: owner.username, image: images[0], meta: {}, create_ts: ts, last_access_ts: ts, expiry };
+      const stored: StoredSession = { owner: owner.username, image, meta: {}, create_ts: ts, last_access_ts: ts, expiry };
       await this.write(folder, stored);
       return this.sessionOf(id, folder, stored);
     } catch (e) {

@@ -7,7 +7,13 @@ export interface InferQueueOptions {
 
 interface Waiter {
   readonly start: () => void;
-  readonly fail: (e: unknown) => void;
+  readonly fail: (e: Error) => void;
+}
+
+/** The signal's reason as an Error (its default reason, an AbortError DOMException, is one). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error('aborted', { cause: reason });
 }
 
 /**
@@ -63,7 +69,7 @@ export class InferQueue {
       const onAbort = () => {
         const i = this.waiting.indexOf(waiter);
         if (i >= 0) this.waiting.splice(i, 1);
-        reject(signal.reason);
+        reject(abortReason(signal));
       };
       const waiter: Waiter = {
         start: () => {

@@ -18,7 +18,7 @@ export interface TaskJson {
 
 export interface JobContext {
   readonly signal: AbortSignal;
-  log(line: string): void;
+  readonly log: (line: string) => void;
 }
 
 /** The work of a task; resolve = DONE (with an optional result), reject = ERROR, aborted by `stop()` = STOPPED. */
