@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { processAlive } from '../util/processAlive';
 
 /** Name prefix of the scratch folders a server makes under the OS temp dir. */
 export const SCRATCH_PREFIX = 'wbct-server-';
@@ -57,19 +58,10 @@ function procStat(pid: number): { state: string; start: string } | null {
 
 /** The identity of process `pid` as a marker records it (null when the process does not exist). */
 export function ownerOf(pid: number): ScratchOwner | null {
-  if (!pidExists(pid)) return null;
+  if (!processAlive(pid)) return null;
   return { pid, start: procStat(pid)?.start ?? null, boot: readText(BOOT_ID)?.trim() || null, host: os.hostname() };
 }
 
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to another user.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Whether the owner recorded in a marker may still be running. Unknowns count as alive: a folder is only ever
@@ -80,7 +72,7 @@ export function ownerAlive(owner: ScratchOwner): boolean {
   if (owner.host !== os.hostname()) return true;
   const boot = readText(BOOT_ID)?.trim() || null;
   if (owner.boot !== null && boot !== null && owner.boot !== boot) return false;
-  if (!pidExists(owner.pid)) return false;
+  if (!processAlive(owner.pid)) return false;
   const stat = procStat(owner.pid);
   if (stat === null) return true;
   if (stat.state === 'Z' || stat.state === 'X') return false;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { processAlive } from './processAlive';
 
 /** A temp path in the target's folder (same filesystem, so rename is atomic). */
 export function tempPathFor(target: string): string {
@@ -55,15 +56,6 @@ export function writeFileAtomicSync(target: string, data: Uint8Array | string): 
 }
 
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temp files `tempPathFor` names in `dir` whose writing process is gone (a kill -9 between write and

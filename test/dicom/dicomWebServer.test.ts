@@ -101,7 +101,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
         const app = await createTotalSegApp({ datastore, modelFiles: { highres: TINY_MODEL, lowres: TINY_MODEL }, segmenter: wholeBodySegmenter(runner), readVolume: readVolumeFile });
         server = createServer(app, { readVolume: readVolumeFile, log: new ServerLog({ sink: null }), workDir: tempDir('dwsrv-work') });
         running = await serve(server, { port: 0, handleSignals: false });
-      }, 60_000);
+      }, 180_000);
       afterAll(async () => {
         await running?.close();
         await runner?.close();
@@ -169,7 +169,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
         const back = await readVolumeFile(downloaded);
         expect(back.shape).toEqual(label.shape);
         expect(bytesOf(back).equals(Buffer.from(corrected))).toBe(true);
-      }, 60_000);
+      }, 180_000);
 
       test('output=dicom_seg answers application/dicom with the labels of the NIfTI answer, stores nothing', async () => {
         const id = series.seriesInstanceUid;
@@ -184,7 +184,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
 
         const upload = await request(server).post(`/infer/${MODEL}?output=dicom_seg`).field('params', JSON.stringify(NIFTI_PARAMS)).attach('file', niftiFile).expect(422);
         expect(upload.body.detail).toMatch(/output=dicom_seg needs a datastore image/);
-      }, 60_000);
+      }, 180_000);
 
       test('output=rtstruct answers application/dicom with an RT Structure Set whose ROIs are labels of the NIfTI answer', async () => {
         const id = series.seriesInstanceUid;
@@ -207,7 +207,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
 
         const upload = await request(server).post(`/infer/${MODEL}?output=rtstruct`).field('params', JSON.stringify(NIFTI_PARAMS)).attach('file', niftiFile).expect(422);
         expect(upload.body.detail).toMatch(/output=rtstruct needs a datastore image/);
-      }, 60_000);
+      }, 180_000);
     });
   });
 });

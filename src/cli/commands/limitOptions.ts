@@ -7,12 +7,12 @@ const optionName = (key: keyof ResourceLimits): string => LIMIT_FLAGS[key].flag.
 /** `parseArgs` options for every resource limit (`--max-upload-mb`, ...). */
 export const LIMIT_OPTIONS = Object.fromEntries(KEYS.map((k) => [optionName(k), { type: 'string' as const }])) as Record<string, { type: 'string' }>;
 
-/** The limits the flags set over DEFAULT_LIMITS; MiB flags become bytes. A bad value is a usage error naming the flag. */
 /** What node:util parseArgs gives for each option. */
 type ParsedOption = string | boolean | (string | boolean)[] | undefined;
 
+/** The limits the flags set over DEFAULT_LIMITS; MiB flags become bytes. A bad value is a usage error naming the flag. */
 export function limitsFromArgs(values: Readonly<Record<string, ParsedOption>>): ResourceLimits {
-  const limits: Record<string, number> = { ...DEFAULT_LIMITS };
+  const limits: { -readonly [K in keyof ResourceLimits]: ResourceLimits[K] } = { ...DEFAULT_LIMITS };
   for (const key of KEYS) {
     const text = values[optionName(key)];
     if (text === undefined) continue;
@@ -22,5 +22,5 @@ export function limitsFromArgs(values: Readonly<Record<string, ParsedOption>>): 
     if ((unit === 'voxels' || unit === 'requests') && !Number.isInteger(n)) throw new UsageError(`${LIMIT_FLAGS[key].flag} must be a whole number, got "${text}"`);
     limits[key] = unit === 'MiB' ? Math.round(n * 1024 * 1024) : n;
   }
-  return limits as unknown as ResourceLimits;
+  return limits;
 }

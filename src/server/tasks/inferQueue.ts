@@ -10,12 +10,6 @@ interface Waiter {
   readonly fail: (e: Error) => void;
 }
 
-/** The signal's reason as an Error (its default reason, an AbortError DOMException, is one). */
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error('aborted', { cause: reason });
-}
-
 /**
  * One model run at a time per process. Waiting requests form a bounded FIFO; a waiter whose signal aborts (its
  * client hung up) leaves the queue without running, and the running job receives the same signal to stop early.
@@ -69,7 +63,9 @@ export class InferQueue {
       const onAbort = () => {
         const i = this.waiting.indexOf(waiter);
         if (i >= 0) this.waiting.splice(i, 1);
-        reject(abortReason(signal));
+        // The signal's own reason, untouched: an AbortError DOMException unless the aborting code passed another
+        // (a DOMException from another realm fails `instanceof Error`, so it is not checked here).
+        reject(signal.reason as Error);
       };
       const waiter: Waiter = {
         start: () => {
