@@ -1,24 +1,26 @@
-import { ensureOnnxModel } from '../model/onnxModelCache';
-import { SegResNetSession } from '../model/segresnetSession';
+import { openSegmentationNetwork, type NetworkOptions } from '../model/openNetwork';
+import type { EngineChoice, Precision, SegmentationNetwork } from '../model/segmentationNetwork';
 
-/** Open onnxruntime sessions by weights path, so consecutive jobs on the same model skip the load. */
+/** Open networks by weights path and precision, so consecutive jobs on the same model skip the load. */
 export class ModelPool {
-  private readonly sessions = new Map<string, Promise<SegResNetSession>>();
+  private readonly sessions = new Map<string, Promise<SegmentationNetwork>>();
 
-  constructor(private readonly opts: { threads?: number; maxOpen?: number } = {}) {}
+  constructor(private readonly opts: { threads?: number; maxOpen?: number; engine?: EngineChoice } = {}) {}
 
-  get(weightsPath: string): Promise<SegResNetSession> {
-    let s = this.sessions.get(weightsPath);
+  get(weightsPath: string, precision: Precision = 'fp32'): Promise<SegmentationNetwork> {
+    const key = `${precision}:${weightsPath}`;
+    let s = this.sessions.get(key);
     if (!s) {
-      s = ensureOnnxModel(weightsPath).then((onnx) => SegResNetSession.open(onnx, { threads: this.opts.threads }));
-      s.catch(() => this.sessions.delete(weightsPath));
+      const options: NetworkOptions = { threads: this.opts.threads, engine: this.opts.engine, precision };
+      s = openSegmentationNetwork(weightsPath, options);
+      s.catch(() => this.sessions.delete(key));
       // Highres and lowres both fit; anything beyond is evicted oldest first.
       while (this.sessions.size >= (this.opts.maxOpen ?? 2)) {
-        const [oldest, session] = this.sessions.entries().next().value as [string, Promise<SegResNetSession>];
+        const [oldest, session] = this.sessions.entries().next().value as [string, Promise<SegmentationNetwork>];
         this.sessions.delete(oldest);
         void session.then((x) => x.close()).catch(() => undefined);
       }
-      this.sessions.set(weightsPath, s);
+      this.sessions.set(key, s);
     }
     return s;
   }

@@ -29,7 +29,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   const { recipe } = req;
   const stage = (s: SegmentProgress['stage'], done = 0, total = 1) => onProgress?.({ stage: s, done, total });
   const tStart = performance.now();
-  const session = models.get(req.modelPath); // loads while the image is read and preprocessed
+  const session = models.get(req.modelPath, req.precision); // loads while the image is read and preprocessed
 
   stage('load');
   const { pre, source } = await (async () => {
@@ -97,6 +97,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
     outputPath: req.outputPath,
     latencies: { pre: tPre, infer: tInfer, invert: tInvert, post: tPost, write: tWrite, total: seconds(tStart) },
     modelSeconds,
+    engine: model.description,
     shape: labels.shape,
     labelCounts: labelCounts.slice(0, Math.max(top + 1, recipe.classes)),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,

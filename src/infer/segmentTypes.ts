@@ -1,6 +1,7 @@
 import type { ResourceLimits } from '../core/resourceLimits';
 import type { Vec3 } from '../core/volume';
 import type { PreprocessSpec } from '../transforms';
+import type { Precision } from '../model/segmentationNetwork';
 
 /** The contract between callers (CLI, server app) and the segmentation pipeline. */
 
@@ -46,6 +47,8 @@ export interface SegmentRequest {
   readonly swBatchSize?: number;
   /** Read and resampling limits checked before the expensive steps (default DEFAULT_LIMITS). */
   readonly limits?: ResourceLimits;
+  /** The network's arithmetic, default `fp32` (exact); `bf16` / `int8` are faster approximations (oneDNN engine). */
+  readonly precision?: Precision;
 }
 
 export interface SegmentLatencies {
@@ -63,6 +66,8 @@ export interface SegmentResult {
   readonly latencies: SegmentLatencies;
   /** Seconds spent in the network itself (part of `infer`; the rest of `infer` is blending and the head). */
   readonly modelSeconds: number;
+  /** What ran the network, e.g. "onednn 2.6.3 avx512_core_amx, fp32". */
+  readonly engine: string;
   /** Shape of the label map (the input's voxel grid). */
   readonly shape: readonly [number, number, number];
   /** Voxel count per label value 0..classes-1 (and above, if a label map ever held more). */

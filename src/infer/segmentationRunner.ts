@@ -1,12 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { LimitExceededError } from '../core/resourceLimits';
 import { workerScript } from '../util/workerScript';
+import type { EngineChoice } from '../model/segmentationNetwork';
 import { SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
-import type { WorkerReply, WorkerRequest } from './segmentationWorker';
+import type { WorkerOptions, WorkerReply, WorkerRequest } from './segmentationWorker';
 
 export interface RunnerOptions {
-  /** onnxruntime intra-op threads; default all cores. */
+  /** The network's threads; default all cores. */
   readonly threads?: number;
+  /** Which CPU engine runs the network; default `auto` (oneDNN when its addon loads). */
+  readonly engine?: EngineChoice;
 }
 
 export class SegmentationCancelled extends Error {
@@ -60,7 +63,7 @@ export class SegmentationRunner {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerScript(__dirname, 'segmentationWorker'), { workerData: { threads: this.opts.threads } });
+    const worker = new Worker(workerScript(__dirname, 'segmentationWorker'), { workerData: { threads: this.opts.threads, engine: this.opts.engine } satisfies WorkerOptions });
     worker.on('message', (msg: WorkerReply) => this.onMessage(msg));
     worker.on('error', (e) => this.failCurrent(new Error(`segmentation worker crashed: ${e.message}`)));
     worker.on('exit', (code) => {

@@ -3,6 +3,7 @@ import { SegmentProgress, SegmentRequest, SegmentResult } from './segmentTypes';
 import { ModelPool } from './modelPool';
 import { segmentFile } from './segmentFile';
 import { isLimitExceeded, type ResourceLimits } from '../core/resourceLimits';
+import type { EngineChoice } from '../model/segmentationNetwork';
 
 export type WorkerRequest =
   | { readonly type: 'segment'; readonly id: number; readonly request: SegmentRequest }
@@ -22,9 +23,14 @@ export type WorkerReply =
       readonly limit?: { readonly name: keyof ResourceLimits; readonly allowed: number };
     };
 
+export interface WorkerOptions {
+  readonly threads?: number;
+  readonly engine?: EngineChoice;
+}
+
 const port = parentPort;
 if (!port) throw new Error('segmentationWorker must run as a worker thread');
-const pool = new ModelPool({ threads: (workerData as { threads?: number } | undefined)?.threads });
+const pool = new ModelPool({ ...(workerData as WorkerOptions | undefined) });
 const running = new Map<number, AbortController>();
 
 port.on('message', (msg: WorkerRequest) => {

@@ -4,6 +4,7 @@ import { SEGRESNET_IO } from './buildSegResNetOnnx';
 import { cpuSessionOptions, defaultThreads } from './cpuSessionOptions';
 import { PointwiseHeadSession } from './pointwiseHeadSession';
 import { splitPointwiseHead } from './splitPointwiseHead';
+import type { Batch5d, SegmentationNetwork } from './segmentationNetwork';
 
 export interface SessionOptions {
   /** Intra-op threads; default all cores. */
@@ -15,11 +16,6 @@ export interface SessionOptions {
   readonly splitHead?: boolean;
 }
 
-/** A 5-D float32 batch in C order, [N, C, D, H, W]. */
-export interface Batch5d {
-  readonly data: Float32Array;
-  readonly dims: readonly [number, number, number, number, number];
-}
 
 /**
  * onnxruntime session over a SegResNet graph: one `predict` call per batch of windows.
@@ -28,7 +24,11 @@ export interface Batch5d {
  * a worker thread. Outputs come back in a fresh array each time (a pre-allocated output is copied out anyway,
  * measured with onnxruntime-node 1.30): 371 MB of logits per 96^3 window, or 113 MB of head input when split.
  */
-export class SegResNetSession {
+export class SegResNetSession implements SegmentationNetwork {
+  readonly engine = 'onnxruntime';
+  readonly precision = 'fp32';
+  readonly description = `onnxruntime ${ort.env.versions.node ?? '?'} cpu, fp32`;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly outputName: string,

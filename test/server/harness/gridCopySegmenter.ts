@@ -42,6 +42,6 @@ export class GridCopySegmenter implements Segmenter {
     const counts = new Array<number>(105).fill(0);
     const ones = data.reduce((n, v) => n + v, 0);
     [counts[0], counts[1]] = [data.length - ones, ones];
-    return { outputPath: request.outputPath, latencies: { pre: 0.01, infer: 0.02, invert: 0, post: 0, write: 0.01, total: 0.04 }, modelSeconds: 0.02, shape: image.shape, labelCounts: counts, peakRssBytes: 0 };
+    return { outputPath: request.outputPath, latencies: { pre: 0.01, infer: 0.02, invert: 0, post: 0, write: 0.01, total: 0.04 }, modelSeconds: 0.02, engine: 'grid copy (test)', shape: image.shape, labelCounts: counts, peakRssBytes: 0 };
   }
 }
