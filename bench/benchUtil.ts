@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { projectRoot } from '../src/util/projectRoot';
 
@@ -41,4 +42,9 @@ export function median(xs: number[]): number {
   const m = s[Math.floor(s.length / 2)];
   if (m === undefined) throw new RangeError('median of no values');
   return m;
+}
+
+/** The CPU model, for every printed figure (these machines change CPU between days). */
+export function cpuName(): string {
+  return os.cpus()[0]?.model.trim() ?? 'unknown CPU';
 }

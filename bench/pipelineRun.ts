@@ -2,17 +2,18 @@
 import { ModelPool } from '../src/infer/modelPool';
 import { segmentFile } from '../src/infer/segmentFile';
 import { wholeBodyRecipe } from '../src/apps/totalseg/bundleRecipe';
+import { engineFromArgs, precisionFromArgs } from '../src/cli/commands/engineOptions';
 
 async function main(): Promise<void> {
-  const [input, output, resolution, weights, threads] = process.argv.slice(2);
-  if (!input || !output || (resolution !== 'lowres' && resolution !== 'highres') || !weights) {
-    throw new Error('usage: pipelineRun <input> <output> lowres|highres <weights.pt> [threads]');
+  const [input, output, resolution, weights, threads, engine, precision] = process.argv.slice(2);
+  if (!input || !output || (resolution !== 'lowres' && resolution !== 'highres') || !weights || !threads || !engine || !precision) {
+    throw new Error('usage: pipelineRun <input> <output> lowres|highres <weights.pt> <threads> <engine> <precision>');
   }
-  const pool = new ModelPool({ threads: threads ? Number(threads) : undefined });
-  await (await pool.get(weights)).close(); // convert/cache outside the timed run
+  const pool = new ModelPool({ threads: Number(threads), engine: engineFromArgs(engine) });
+  await (await pool.get(weights, precisionFromArgs(precision))).close(); // convert/cache outside the timed run
   await pool.clear();
   let windows = 0;
-  const result = await segmentFile({ inputPath: input, outputPath: output, recipe: wholeBodyRecipe(resolution), modelPath: weights }, pool, {
+  const result = await segmentFile({ inputPath: input, outputPath: output, recipe: wholeBodyRecipe(resolution), modelPath: weights, precision: precisionFromArgs(precision) }, pool, {
     onProgress: (p) => {
       if (p.stage === 'infer') {
         windows = p.total;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -35,7 +36,7 @@ struct Op {
   // Conv
   int outChannels = 0, inChannels = 0, kernel = 0, stride = 1;
   bool sum = false;
-  std::vector<float> weights;
+  std::vector<float> weights, bias;  // bias: empty or one per output channel
   // GroupNormRelu
   int groups = 0;
   float eps = 0;
@@ -154,8 +155,13 @@ std::unique_ptr<Compiled> compile(Network& net, const Shape5& in) {
       const memory::dims padRight{padR(ss.d, ds.d), padR(ss.h, ds.h), padR(ss.w, ds.w)};
       const memory::dims wDims{op.outChannels, op.inChannels, op.kernel, op.kernel, op.kernel};
       memory::desc wAny(wDims, net.bf16 ? Dt::bf16 : Dt::f32, Tag::any);
-      dnnl::convolution_forward::desc cd(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                         src.get_desc(), wAny, dst.get_desc(), strides, padL, padRight);
+      const bool hasBias = !op.bias.empty();
+      memory::desc biasMd({op.outChannels}, Dt::f32, Tag::x);
+      dnnl::convolution_forward::desc cd =
+          hasBias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src.get_desc(), wAny,
+                                                    biasMd, dst.get_desc(), strides, padL, padRight)
+                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src.get_desc(), wAny,
+                                                    dst.get_desc(), strides, padL, padRight);
       dnnl::primitive_attr attr;
       if (op.sum) {
         dnnl::post_ops po;
@@ -172,9 +178,9 @@ std::unique_ptr<Compiled> compile(Network& net, const Shape5& in) {
         s.wait();
       }
       dnnl::convolution_forward conv(pd);
-      c->steps.push_back([conv, src, w, dst](dnnl::stream& s) mutable {
-        conv.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
-      });
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
+      if (hasBias) args.insert({DNNL_ARG_BIAS, memory(biasMd, net.engine, const_cast<float*>(op.bias.data()))});
+      c->steps.push_back([conv, args](dnnl::stream& s) mutable { conv.execute(s, args); });
     } else if (op.kind == Kind::GroupNormRelu) {
       if (op.src == net.input) throw std::runtime_error("GroupNorm of the network input is not supported");
       memory src = need(op.src);
@@ -311,6 +317,11 @@ napi_value CreateNetwork(napi_env env, napi_callback_info info) {
         op.kernel = intOf(env, o, "kernel");
         op.stride = intOf(env, o, "stride");
         op.weights = floatsOf(env, o, "weights");
+        napi_value b = property(env, o, "bias");
+        napi_valuetype bt;
+        napi_typeof(env, b, &bt);
+        if (bt != napi_undefined) op.bias = floatsOf(env, o, "bias");
+        if (!op.bias.empty() && op.bias.size() != static_cast<size_t>(op.outChannels)) throw std::runtime_error("op " + std::to_string(i) + ": bias size");
         if (op.outChannels < 1 || op.inChannels < 1 || (op.kernel != 1 && op.kernel != 3) || (op.stride != 1 && op.stride != 2) ||
             op.weights.size() != static_cast<size_t>(op.outChannels) * op.inChannels * op.kernel * op.kernel * op.kernel)
           throw std::runtime_error("op " + std::to_string(i) + ": bad convolution");

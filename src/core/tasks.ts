@@ -13,6 +13,8 @@ export interface InferTaskInfo {
   /** Drives Slicer's options table: a list is a combo (first item sent), a bool a checkbox, anything else a text field. */
   readonly config: JsonObject;
   readonly version?: string;
+  /** What runs the model, e.g. "onednn 2.6.3 (avx512_core_amx)"; an addition to MONAI Label's info, ignored by Slicer. */
+  readonly engine?: string;
 }
 
 export interface InferRequest {

@@ -81,8 +81,11 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   const tInvert = seconds(tInvert0);
 
   const tPost0 = performance.now();
-  const labelCounts = new Array<number>(256).fill(0);
-  for (const value of labels.data) labelCounts[value] = (labelCounts[value] ?? 0) + 1;
+  // A typed histogram and an indexed loop: the for-of over the label map's 100 M voxels took 1.9 s here.
+  const histogram = new Float64Array(256);
+  const labelData = labels.data;
+  for (let i = 0; i < labelData.length; i++) histogram[labelData[i]!]!++;
+  const labelCounts = Array.from(histogram);
   let top = 255;
   while (top > 0 && labelCounts[top] === 0) top--;
   const tPost = seconds(tPost0);

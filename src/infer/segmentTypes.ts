@@ -47,7 +47,7 @@ export interface SegmentRequest {
   readonly swBatchSize?: number;
   /** Read and resampling limits checked before the expensive steps (default DEFAULT_LIMITS). */
   readonly limits?: ResourceLimits;
-  /** The network's arithmetic, default `fp32` (exact); `bf16` / `int8` are faster approximations (oneDNN engine). */
+  /** The network's arithmetic, default `fp32` (exact); `bf16` is a faster approximation (oneDNN engine). */
   readonly precision?: Precision;
 }
 

@@ -28,7 +28,7 @@ export function resolveEngine(choice: EngineChoice, weightsPath?: string): { eng
 
 /**
  * Opens the network for a weights file on the chosen engine. `fp32` runs on either; reduced precisions exist on the
- * oneDNN engine only (onnxruntime's CPU provider has no bf16 convolution, and its int8 path is slower than oneDNN fp32).
+ * oneDNN engine only (onnxruntime's CPU provider has no bf16 convolution).
  */
 export async function openSegmentationNetwork(weightsPath: string, opts: NetworkOptions = {}): Promise<SegmentationNetwork> {
   const precision = opts.precision ?? 'fp32';
@@ -37,6 +37,5 @@ export async function openSegmentationNetwork(weightsPath: string, opts: Network
     if (precision !== 'fp32') throw new EngineUnavailableError(`precision ${precision} needs the oneDNN engine${note ? ` (${note})` : ''}`);
     return SegResNetSession.open(await ensureOnnxModel(weightsPath), { threads: opts.threads });
   }
-  if (precision === 'int8') throw new EngineUnavailableError('precision int8 is not available on this build');
   return OneDnnSession.open(weightsPath, { threads: opts.threads, precision });
 }

@@ -35,7 +35,9 @@ export class PointwiseHeadSession {
     const type = (rows: number) => ({ tensorType: { elemType: F, shape: { dim: [{ dimValue: rows }, { dimParam: 'L' }] } } });
     const labelsType = { tensorType: { elemType: onnx.TensorProto.DataType.UINT8, shape: { dim: [{ dimParam: 'L' }] } } };
     const model = g.encode('pointwise_head', [{ name: 'x', type: type(n + 1) }], [{ name: 'y', type: type(m) }, { name: 'labels', type: labelsType }]);
-    const session = await ort.InferenceSession.create(model, cpuSessionOptions(threads));
+    // No spinning: the head runs between windows, and onnxruntime's threads spinning after it took the cores from the
+    // next window's network.
+    const session = await ort.InferenceSession.create(model, { ...cpuSessionOptions(threads), extra: { session: { intra_op: { allow_spinning: '0' } } } });
     return new PointwiseHeadSession(session, n, m);
   }
 

@@ -15,10 +15,10 @@ export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'onednn', 'onnxr
 /**
  * Arithmetic of the network's convolutions. `fp32` is exact (the parity tests hold); `bf16` runs convolutions on
  * bfloat16 inputs and weights with float accumulation (AMX / AVX512-BF16), GroupNorm, residual sums, the head and the
- * blend staying float; `int8` runs them on u8 activations and s8 weights with scales calibrated on CT windows.
+ * blend staying float.
  */
-export type Precision = 'fp32' | 'bf16' | 'int8';
-export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16', 'int8'];
+export type Precision = 'fp32' | 'bf16';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16'];
 
 /**
  * One loaded network: `predict` runs a batch of windows; with `head` set it returns the head's input (blend it,

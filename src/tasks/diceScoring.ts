@@ -69,3 +69,21 @@ export class DiceScoring implements ScoringMethod {
     return result;
   }
 }
+
+/** How far a label map departs from a reference on the same grid: the share of equal voxels and per-label Dice. */
+export interface LabelAgreement {
+  readonly voxelAgreement: number;
+  readonly dice: LabelDice;
+  /** Structures (names or values) sorted by Dice, lowest first, with the reference's voxel count. */
+  readonly worst: ReadonlyArray<{ readonly label: string; readonly dice: number }>;
+}
+
+export function labelAgreement(reference: VoxelArray, other: VoxelArray, names: Readonly<Record<number, string>> = {}): LabelAgreement {
+  const dice = labelDice(reference, other, names);
+  let same = 0;
+  for (let i = 0; i < reference.length; i++) if (reference[i] === other[i]) same++;
+  const worst = Object.entries(dice.labels)
+    .map(([label, d]) => ({ label, dice: d }))
+    .sort((p, q) => p.dice - q.dice);
+  return { voxelAgreement: reference.length ? same / reference.length : 1, dice, worst };
+}

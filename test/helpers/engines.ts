@@ -4,6 +4,7 @@ import { OneDnnSession } from '../../src/model/dnnl/oneDnnSession';
 import type { EngineName, Precision } from '../../src/model/segmentationNetwork';
 import { SegResNetSession } from '../../src/model/segresnetSession';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
+import { networkLogits } from '../../src/model/networkLogits';
 
 /**
  * The exact engines this machine has: onnxruntime always, oneDNN when its addon is built. Where it is not, the
@@ -27,25 +28,9 @@ export interface LogitsNetwork {
   close(): Promise<void>;
 }
 
-/** A network that returns logits on `engine`: onnxruntime unsplit, oneDNN's backbone followed by its head. */
-export async function openLogitsNetwork(engine: EngineName, weights: string, precision: Exclude<Precision, 'int8'> = 'fp32', threads = 2): Promise<LogitsNetwork> {
+/** A network that returns logits on `engine`, the head inside the network on both. */
+export async function openLogitsNetwork(engine: EngineName, weights: string, precision: Precision = 'fp32', threads = 2): Promise<LogitsNetwork> {
   const sd = await readTorchStateDict(weights);
-  if (engine === 'onnxruntime') {
-    const s = await SegResNetSession.open(buildSegResNetOnnx(sd).model, { threads, splitHead: false });
-    return { logits: async (data, dims) => (await s.predict({ data, dims })).data, close: () => s.close() };
-  }
-  const s = await OneDnnSession.open(sd, { threads, precision });
-  return {
-    logits: async (data, dims) => {
-      const [n, , d, h, w] = dims;
-      if (n !== 1) throw new RangeError('one window at a time');
-      const features = (await s.predict({ data, dims })).data;
-      const voxels = d * h * w;
-      const withWeights = new Float32Array(features.length + voxels);
-      withWeights.set(features);
-      withWeights.fill(1, features.length);
-      return s.head.apply(withWeights, voxels);
-    },
-    close: () => s.close(),
-  };
+  const network = engine === 'onnxruntime' ? await SegResNetSession.open(buildSegResNetOnnx(sd).model, { threads, splitHead: false }) : await OneDnnSession.open(sd, { threads, precision, splitHead: false });
+  return { logits: (data, dims) => networkLogits(network, { data, dims }), close: () => network.close() };
 }

@@ -7,6 +7,7 @@ import { DiceScoring } from '../../tasks/diceScoring';
 import { FirstStrategy, RandomStrategy } from '../../tasks/strategies';
 import { BUNDLE_CHANNEL_NAMES } from './bundleLabels';
 import type { ModelFiles } from './modelVersions';
+import type { EngineInfo } from '../../model/engineInfo';
 import type { Segmenter } from './segmenter';
 import { WHOLE_BODY_MODEL, WholeBodyInferTask } from './wholeBodyInferTask';
 import { WholeBodyTrainer, type WholeBodyTrainerOptions } from './wholeBodyTrainer';
@@ -23,6 +24,8 @@ export type TotalSegAppOptions = TotalSegStudies & {
   /** The trainer; without it the app lists no trainer and Slicer hides its train panel. */
   readonly trainer?: WholeBodyTrainerOptions;
   readonly onWarning?: (message: string) => void;
+  /** The engine the segmenter runs on, for `/info` and the `precision` option (default: onnxruntime, fp32 only). */
+  readonly engine?: EngineInfo;
 };
 
 /** The whole-body CT app: one segmentation model, strategies random/first, Dice scoring, optional trainer. */
@@ -35,7 +38,7 @@ export async function createTotalSegApp(options: TotalSegAppOptions): Promise<Ap
     description: 'MONAI bundle wholeBody_ct_segmentation (SegResNet, 104 structures) served in TypeScript',
     version: '0.1.0',
     datastore,
-    infers: new Map<string, InferTask>([[WHOLE_BODY_MODEL, new WholeBodyInferTask({ segmenter: options.segmenter, modelFiles: options.modelFiles })]]),
+    infers: new Map<string, InferTask>([[WHOLE_BODY_MODEL, new WholeBodyInferTask({ segmenter: options.segmenter, modelFiles: options.modelFiles, engine: options.engine })]]),
     trainers,
     strategies: new Map<string, Strategy>([
       ['random', new RandomStrategy()],

@@ -1,6 +1,8 @@
 import type { LabelDtype } from '../../infer/segmentTypes';
 import type { Resolution } from './bundleRecipe';
 import type { JsonObject } from '../../core/json';
+import { PRECISIONS, type Precision } from '../../model/segmentationNetwork';
+import { ApiError } from '../../core/errors';
 import { boolOption, enumOption, numberOption } from './optionValues';
 
 export interface WholeBodyRunParams {
@@ -8,16 +10,28 @@ export interface WholeBodyRunParams {
   readonly overlap: number;
   readonly swBatchSize: number;
   readonly outputDtype: LabelDtype;
+  readonly precision: Precision;
+}
+
+/** The engine's precisions, exact first, and what to say when a request asks for one it lacks. */
+export interface PrecisionChoice {
+  readonly available: readonly Precision[];
+  readonly engine: string;
 }
 
 /**
  * The request params this model understands, over its config defaults: `highres` (false selects the 3 mm model),
- * `sw_overlap`, `sw_batch_size`, `result_dtype`. `device`, `client_id` and the rest are accepted and ignored.
+ * `sw_overlap`, `sw_batch_size`, `result_dtype`, `precision` (one the engine runs: fp32 always). `device`, `client_id`
+ * and the rest are accepted and ignored.
  */
-export function wholeBodyRunParams(params: JsonObject): WholeBodyRunParams {
+export function wholeBodyRunParams(params: JsonObject, precisions: PrecisionChoice = { available: ['fp32'], engine: 'onnxruntime' }): WholeBodyRunParams {
   const highres = boolOption('highres', params.highres ?? true);
   const overlap = numberOption('sw_overlap', params.sw_overlap ?? 0.25, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
   const swBatchSize = numberOption('sw_batch_size', params.sw_batch_size ?? 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer in [1, 64]');
   const outputDtype = enumOption<LabelDtype>('result_dtype', params.result_dtype ?? 'uint8', ['uint8', 'float32']);
-  return { resolution: highres ? 'highres' : 'lowres', overlap, swBatchSize, outputDtype };
+  const precision = enumOption<Precision>('precision', params.precision ?? 'fp32', PRECISIONS);
+  if (!precisions.available.includes(precision)) {
+    throw new ApiError('INVALID_PARAM', `precision ${precision} is not available on this server's engine (${precisions.engine}); it runs ${precisions.available.join(', ')}`);
+  }
+  return { resolution: highres ? 'highres' : 'lowres', overlap, swBatchSize, outputDtype, precision };
 }

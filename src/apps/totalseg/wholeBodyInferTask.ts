@@ -7,7 +7,8 @@ import { SPACING_MM } from './bundleRecipe';
 import { checkResampleBudget } from '../../transforms/resampleBudget';
 import { isLimitExceeded, LimitExceededError } from '../../core/resourceLimits';
 import { wholeBodyLabels } from './bundleLabels';
-import { wholeBodyRunParams } from './inferParams';
+import { wholeBodyRunParams, type PrecisionChoice } from './inferParams';
+import type { EngineInfo } from '../../model/engineInfo';
 import type { Segmenter } from './segmenter';
 import { currentModelFile, type ModelFiles } from './modelVersions';
 
@@ -19,6 +20,8 @@ export interface WholeBodyInferTaskOptions {
   readonly segmenter: Segmenter;
   /** Weights per resolution: the bundle's `model.pt` (1.5 mm) and `model_lowres.pt` (3 mm), or `.onnx` builds of them. */
   readonly modelFiles: ModelFiles;
+  /** The engine the segmenter runs on (named in `/info`) and its precisions (the `precision` option's choices). */
+  readonly engine?: EngineInfo;
 }
 
 const round2 = (s: number): number => Math.round(s * 100) / 100;
@@ -26,8 +29,11 @@ const round2 = (s: number): number => Math.round(s * 100) / 100;
 /** The bundle's whole-body CT segmentation as a MONAI Label infer task. */
 export class WholeBodyInferTask implements InferTask {
   private readonly labels = wholeBodyLabels();
+  private readonly precisions: PrecisionChoice;
 
-  constructor(private readonly options: WholeBodyInferTaskOptions) {}
+  constructor(private readonly options: WholeBodyInferTaskOptions) {
+    this.precisions = { available: options.engine?.precisions ?? ['fp32'], engine: options.engine?.description ?? 'onnxruntime' };
+  }
 
   info(): InferTaskInfo {
     return {
@@ -35,8 +41,9 @@ export class WholeBodyInferTask implements InferTask {
       labels: this.labels,
       dimension: 3,
       description: WHOLE_BODY_DESCRIPTION,
-      config: { device: ['cpu'], highres: true, sw_overlap: 0.25, sw_batch_size: 1 },
+      config: { device: ['cpu'], highres: true, sw_overlap: 0.25, sw_batch_size: 1, precision: [...this.precisions.available] },
       version: WHOLE_BODY_VERSION,
+      engine: this.precisions.engine,
     };
   }
 
@@ -46,7 +53,7 @@ export class WholeBodyInferTask implements InferTask {
   }
 
   async admit(request: InferAdmission): Promise<void> {
-    const params = wholeBodyRunParams(request.params);
+    const params = wholeBodyRunParams(request.params, this.precisions);
     const named = (e: unknown): never => {
       if (!(e instanceof Error)) throw e;
       const message = e.message.split(request.imagePath).join(request.imageName);
@@ -63,13 +70,13 @@ export class WholeBodyInferTask implements InferTask {
   }
 
   async run(request: InferRequest): Promise<InferResult> {
-    const params = wholeBodyRunParams(request.params);
+    const params = wholeBodyRunParams(request.params, this.precisions);
     const modelPath = currentModelFile(this.options.modelFiles, params.resolution);
     if (!fs.existsSync(modelPath)) {
       throw new ApiError('MODEL_FILE_MISSING', `${params.resolution} weights ${path.basename(modelPath)} are not in ${path.dirname(modelPath)}; run "wbct models pull" or place the file there`);
     }
     const result = await this.options.segmenter.segment(
-      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize, limits: request.limits },
+      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize, limits: request.limits, precision: params.precision },
       undefined,
       request.signal,
     );
@@ -80,6 +87,7 @@ export class WholeBodyInferTask implements InferTask {
         label_names: { ...this.labels },
         latencies: { pre: round2(l.pre), infer: round2(l.infer), invert: round2(l.invert), post: round2(l.post), write: round2(l.write), total: round2(l.total) },
         centroids: {},
+        engine: result.engine,
       },
     };
   }

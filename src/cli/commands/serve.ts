@@ -17,9 +17,11 @@ import { UsageError } from '../usageError';
 import { defaultModelsDir } from './models';
 import { dicomWebServeOptions, studiesFromArgs } from './serveStudies';
 import { LIMIT_OPTIONS, limitsFromArgs } from './limitOptions';
+import { ENGINE_OPTIONS, engineFromArgs } from './engineOptions';
+import { engineInfo } from '../../model/engineInfo';
 
 export const serveUsage =
-  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--auth users.json] [--no-pull] [limits: --max-upload-mb N --max-decompressed-mb N --max-input-voxels N --max-extent-mm N --max-resampled-voxels N --max-upsampling N --max-queued-infers N --max-requests-per-client N]   MONAI Label server';
+  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--engine auto|onednn|onnxruntime] [--auth users.json] [--no-pull] [limits: --max-upload-mb N --max-decompressed-mb N --max-input-voxels N --max-extent-mm N --max-resampled-voxels N --max-upsampling N --max-queued-infers N --max-requests-per-client N]   MONAI Label server';
 
 /** The folder `npm start` serves when no --studies is given: created on first start. */
 export function defaultStudiesDir(): string {
@@ -39,9 +41,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'no-pull': { type: 'boolean', default: false },
       ...dicomWebServeOptions,
       ...LIMIT_OPTIONS,
+      ...ENGINE_OPTIONS,
     },
   });
   const limits = limitsFromArgs(values);
+  const engineChoice = engineFromArgs(values.engine);
+  const engine = engineInfo(engineChoice);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
@@ -64,7 +69,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
   const versions = new ModelVersions(modelsDir);
   const trainStats: TrainStatsHolder = { stats: {} };
-  const runner = new SegmentationRunner({ threads });
+  const runner = new SegmentationRunner({ threads, engine: engineChoice });
   const app = await createTotalSegApp({
     ...studies,
     modelFiles: versions,
@@ -72,9 +77,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
     segmenter: wholeBodySegmenter(runner),
     readVolume,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+    engine,
   });
   const server = createServer(app, { readVolume, auth: values.auth ? loadAuthConfig(values.auth) : null, limits });
   const running = await serve(server, { host: values.host, port });
-  process.stderr.write(`wbct serving ${where} at ${running.url} (models in ${modelsDir})\n`);
+  process.stderr.write(
+    `wbct serving ${where} at ${running.url} (models in ${modelsDir}; network on ${engine.description}, precisions ${engine.precisions.join(', ')}${engine.note ? `; ${engine.note}` : ''})\n`,
+  );
   await new Promise<void>((resolve) => running.http.once('close', () => resolve()));
 }

@@ -75,20 +75,23 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
     finished.push({ outer, p: pi, sums: row.sums, weights: row.weights, channels, Q, qOffset: grid.padBefore[axes.q], qLength: image.shape[axes.q] });
   };
 
-  // Per window axis (C order: 0 slowest, 2 fastest): how a coordinate moves the row index (t * rp + p). The blend
-  // loops with q innermost, whichever window axis q is, so each inner loop adds into one contiguous row segment,
-  // reading the window with a stride when q is not its fastest axis. Measured on the lowres benchmark (q is not the
-  // fastest axis there): 0.22 s per 32-channel window, against 0.39 s when the inner loop followed the window's
-  // memory order and hopped between rows, and 0.30 s with the channel loop outermost.
+  // Rows run along q, which is often not the window's fastest axis, and reading the window with a stride along q
+  // missed the cache on every value. So the window is taken one slab (one coordinate of the outermost remaining
+  // axis g) at a time: every channel of the slab is weighted and transposed to [c][f][q] (f the third axis) in a
+  // scratch of C x f x q floats, then added with contiguous reads, channel innermost per row so that one row's
+  // channels are written together. Measured alone on the lowres grid (12 windows of 32 channels, 2-vCPU Xeon):
+  // 3.98 s with strided reads, 3.29 s with slabs; a plain add of as many floats takes 0.9 s.
   const qAxis = axes.q;
-  const [aAxis, bAxis] = ([0, 1, 2] as const).filter((a) => a !== qAxis) as [0 | 1 | 2, 0 | 1 | 2];
-  const windowStride = [roi[1] * roi[2], roi[2], 1] as const;
+  const [fAxis, gAxis] = ([2, 1, 0] as const).filter((a) => a !== qAxis) as [0 | 1 | 2, 0 | 1 | 2];
   const rowStep = (a: number, i: number) => (a === axes.outer ? i * rp : a === axes.p ? i : 0);
-  const rowsA = Int32Array.from({ length: roi[aAxis] }, (_, i) => rowStep(aAxis, i));
-  const rowsB = Int32Array.from({ length: roi[bAxis] }, (_, i) => rowStep(bAxis, i));
-  const [sa, sb, sq, roiQ] = [windowStride[aAxis], windowStride[bAxis], windowStride[qAxis], roi[qAxis]];
+  const rowsF = Int32Array.from({ length: roi[fAxis] }, (_, i) => rowStep(fAxis, i));
+  const rowsG = Int32Array.from({ length: roi[gAxis] }, (_, i) => rowStep(gAxis, i));
+  const [roiQ, roiF] = [roi[qAxis], roi[fAxis]];
+  const slabVoxels = roiF * roiQ;
   const rowSums = new Array<Float32Array>(ro * rp);
   const rowWeights = new Array<Float32Array>(ro * rp);
+  let slab = new Float32Array(0);
+  const weightSlab = new Float32Array(slabVoxels);
 
   /** Adds one window's output to the rows; returns the rows it completed. */
   const blendWindow = (logits: Float32Array, w: WindowIndex): FinishedRow[] => {
@@ -106,17 +109,19 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
         rowWeights[t * rp + p] = row.weights;
       }
     }
-    for (let ia = 0; ia < rowsA.length; ia++) {
-      for (let ib = 0; ib < rowsB.length; ib++) {
-        // Every index below is inside its array by construction of the row tables and the window's strides.
-        const r = rowsA[ia]! + rowsB[ib]!;
-        const w0 = ia * sa + ib * sb;
+    if (slab.length !== channels * slabVoxels) slab = new Float32Array(channels * slabVoxels);
+    // Every index below is inside its array by construction of the row tables and the [c][f][q] slab layout.
+    for (let ig = 0; ig < rowsG.length; ig++) {
+      windowSlab(weightMap, 0, undefined, weightSlab, 0, roi, ig, gAxis, fAxis, qAxis);
+      for (let c = 0; c < channels; c++) windowSlab(logits, c * roiVoxels, weightMap, slab, c * slabVoxels, roi, ig, gAxis, fAxis, qAxis);
+      for (let jf = 0; jf < rowsF.length; jf++) {
+        const r = rowsG[ig]! + rowsF[jf]!;
         const weights = rowWeights[r]!;
-        for (let iq = 0, wi = w0; iq < roiQ; iq++, wi += sq) weights[q0 + iq]! += weightMap[wi]!;
         const sums = rowSums[r]!;
+        const at = jf * roiQ;
+        for (let iq = 0; iq < roiQ; iq++) weights[q0 + iq]! += weightSlab[at + iq]!;
         for (let c = 0; c < channels; c++) {
-          const eb = q0 + c * Q;
-          for (let iq = 0, wi = w0, src = c * roiVoxels + w0; iq < roiQ; iq++, wi += sq, src += sq) sums[eb + iq]! += logits[src]! * weightMap[wi]!;
+          for (let iq = 0, eb = q0 + c * Q, si = c * slabVoxels + at; iq < roiQ; iq++, si++) sums[eb + iq]! += slab[si]!;
         }
       }
     }
@@ -155,6 +160,42 @@ export async function slidingWindowInference(image: ImageGrid, predict: Predicto
   }
   if (rows.size) throw new Error(`sliding window left ${rows.size} rows unfinished`);
   return { windows: total, peakLiveRows };
+}
+
+/**
+ * One slab of one channel of a C-order window (axis 2 fastest): coordinate `ig` along axis g, rearranged to
+ * `out[offset + if * roi[q] + iq] = src[base + index] * (weight ?? 1)[index]`, with q fastest. The float32 product is
+ * rounded before it is added, as torch multiplies the window by the importance map before accumulating. When q is
+ * not the window's fastest axis, f is, and the copy goes in 16x16 tiles of (q, f) so that both sides stay in cache.
+ */
+export function windowSlab(src: Float32Array, base: number, weight: Float32Array | undefined, out: Float32Array, offset: number, roi: Vec3, ig: number, g: 0 | 1 | 2, f: 0 | 1 | 2, q: 0 | 1 | 2): void {
+  const stride = [roi[1] * roi[2], roi[2], 1] as const;
+  const [nf, nq] = [roi[f], roi[q]];
+  const [sf, sq] = [stride[f], stride[q]];
+  const s0 = ig * stride[g];
+  const T = 16;
+  // All reads and writes below stay inside the window and the slab: in-range coordinates times strides.
+  if (sq === 1) {
+    for (let jf = 0; jf < nf; jf++) {
+      const si = s0 + jf * sf;
+      const oi = offset + jf * nq;
+      if (weight) for (let iq = 0; iq < nq; iq++) out[oi + iq] = src[base + si + iq]! * weight[si + iq]!;
+      else for (let iq = 0; iq < nq; iq++) out[oi + iq] = src[base + si + iq]!;
+    }
+    return;
+  }
+  for (let q0 = 0; q0 < nq; q0 += T) {
+    const q1 = Math.min(nq, q0 + T);
+    for (let f0 = 0; f0 < nf; f0 += T) {
+      const f1 = Math.min(nf, f0 + T);
+      for (let iq = q0; iq < q1; iq++) {
+        const si = s0 + iq * sq;
+        const oi = offset + iq;
+        if (weight) for (let jf = f0; jf < f1; jf++) out[oi + jf * nq] = src[base + si + jf]! * weight[si + jf]!;
+        else for (let jf = f0; jf < f1; jf++) out[oi + jf * nq] = src[base + si + jf]!;
+      }
+    }
+  }
 }
 
 /** For each coordinate along an axis, the index of the last window (by start) that covers it. */

@@ -8,7 +8,9 @@ import { buildSegResNetPlan, type SegResNetPlan } from './segresnetPlan';
 
 export interface OneDnnSessionOptions {
   readonly threads?: number;
-  readonly precision?: Exclude<Precision, 'int8'>;
+  readonly precision?: Precision;
+  /** As SegResNetSession's: true (default) leaves the pointwise head to `head`; false puts it in the network. */
+  readonly splitHead?: boolean;
 }
 
 /**
@@ -26,9 +28,9 @@ export class OneDnnSession implements SegmentationNetwork {
     private readonly addon: OneDnnAddon,
     private readonly network: NativeNetwork,
     private readonly plan: SegResNetPlan,
-    readonly precision: Exclude<Precision, 'int8'>,
+    readonly precision: Precision,
     private readonly threads: number,
-    readonly head: PointwiseHeadSession,
+    readonly head: PointwiseHeadSession | undefined,
     version: string,
   ) {
     this.description = `onednn ${version}, ${precision}`;
@@ -38,15 +40,15 @@ export class OneDnnSession implements SegmentationNetwork {
     const dnnl = oneDnn();
     if (!dnnl.available) throw new Error(dnnl.reason);
     const sd = typeof weights === 'string' ? await readTorchStateDict(weights) : weights;
-    const plan = buildSegResNetPlan(sd);
+    const split = opts.splitHead ?? true;
+    const plan = buildSegResNetPlan(sd, { withHead: !split });
     const precision = opts.precision ?? 'fp32';
     const threads = opts.threads ?? defaultThreads();
     const network = dnnl.addon.createNetwork({ precision, layout: 'nxc', buffers: plan.buffers, input: plan.input, output: plan.output, ops: plan.ops });
     const { outChannels, initFilters, inChannels } = plan.spec;
-    const head = await PointwiseHeadSession.open(
-      { inChannels: initFilters, outChannels, weight: sd.get('conv_final.2.conv.weight')!.data, bias: sd.get('conv_final.2.conv.bias')!.data },
-      threads,
-    );
+    const head = split
+      ? await PointwiseHeadSession.open({ inChannels: initFilters, outChannels, weight: sd.get('conv_final.2.conv.weight')!.data, bias: sd.get('conv_final.2.conv.bias')!.data }, threads)
+      : undefined;
     const session = new OneDnnSession(dnnl.addon, network, plan, precision, threads, head, `${dnnl.onednn} ${dnnl.isa}`);
     // Builds every primitive once on the smallest window the network takes, so an unsupported precision on this
     // CPU (bf16 without AVX512-BF16 or AMX) fails here with oneDNN's reason, not in the middle of a request.
@@ -60,7 +62,7 @@ export class OneDnnSession implements SegmentationNetwork {
     return session;
   }
 
-  /** Returns the head's input, [N, init_filters, D, H, W]; window sides must be multiples of 2^(levels-1). */
+  /** Returns the head's input, [N, init_filters, D, H, W] (or the logits, unsplit); sides must be multiples of 2^(levels-1). */
   predict(batch: Batch5d): Promise<Batch5d> {
     const [n, c, d, h, w] = batch.dims;
     const side = 2 ** (this.plan.spec.blocksDown.length - 1);
@@ -69,7 +71,7 @@ export class OneDnnSession implements SegmentationNetwork {
     // The addon runs one batch at a time per network; queue here rather than fail.
     const run = this.running.then(() => this.addon.run(this.network, batch.data, batch.dims, this.threads));
     this.running = run.catch(() => undefined);
-    return run.then((data) => ({ data, dims: [n, this.plan.spec.initFilters, d, h, w] as const }));
+    return run.then((data) => ({ data, dims: [n, this.plan.outputChannels, d, h, w] as const }));
   }
 
   /** The implementation oneDNN picked per primitive (e.g. "brgconv:avx512_core_amx"), for the benchmark. */
@@ -80,6 +82,6 @@ export class OneDnnSession implements SegmentationNetwork {
   async close(): Promise<void> {
     await this.running;
     this.addon.release(this.network);
-    await this.head.close();
+    await this.head?.close();
   }
 }

@@ -2,13 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../../util/projectRoot';
 import type { PlanOp } from './segresnetPlan';
+import type { Precision } from '../segmentationNetwork';
 
 /** An opaque handle to a network held by the addon. */
 export type NativeNetwork = { readonly __nativeNetwork: unique symbol };
 
 /** The addon's functions (native/dnnl/segresnet_dnnl.cc). */
 export interface OneDnnAddon {
-  createNetwork(plan: { precision: 'fp32' | 'bf16' | 'int8'; layout: 'nxc' | 'blocked'; buffers: number; input: number; output: number; ops: readonly PlanOp[] }): NativeNetwork;
+  createNetwork(plan: { precision: Precision; layout: 'nxc' | 'blocked'; buffers: number; input: number; output: number; ops: readonly PlanOp[] }): NativeNetwork;
   run(network: NativeNetwork, input: Float32Array, dims: readonly number[], threads: number): Promise<Float32Array>;
   implementations(network: NativeNetwork): string[];
   release(network: NativeNetwork): void;

@@ -5,7 +5,7 @@ const GROUPS = 8;
 const EPS = 1e-5;
 
 export type PlanOp =
-  | { readonly kind: 'conv'; readonly src: number; readonly dst: number; readonly inChannels: number; readonly outChannels: number; readonly kernel: 1 | 3; readonly stride: 1 | 2; readonly sum: boolean; readonly weights: Float32Array }
+  | { readonly kind: 'conv'; readonly src: number; readonly dst: number; readonly inChannels: number; readonly outChannels: number; readonly kernel: 1 | 3; readonly stride: 1 | 2; readonly sum: boolean; readonly weights: Float32Array; readonly bias?: Float32Array }
   | { readonly kind: 'groupNormRelu'; readonly src: number; readonly dst: number; readonly groups: number; readonly eps: number; readonly gamma: Float32Array; readonly beta: Float32Array }
   | { readonly kind: 'upsample'; readonly src: number; readonly dst: number; readonly sum: true };
 
@@ -14,8 +14,12 @@ export interface SegResNetPlan {
   readonly spec: SegResNetSpec;
   readonly buffers: number;
   readonly input: number;
-  /** Holds relu(GroupNorm(features)): the input of conv_final.2, the pointwise head applied after blending. */
+  /**
+   * Holds relu(GroupNorm(features)), the input of conv_final.2 (the pointwise head, applied after blending), or the
+   * logits when the plan includes the head.
+   */
   readonly output: number;
+  readonly outputChannels: number;
   readonly ops: readonly PlanOp[];
 }
 
@@ -25,7 +29,7 @@ export interface SegResNetPlan {
  * input), `h` a ResBlock's inner activation, `u` the decoder's pointwise convolution before upsampling. Residual and
  * skip additions are sums into `x`, so one level holds three full-size buffers.
  */
-export function buildSegResNetPlan(sd: StateDict): SegResNetPlan {
+export function buildSegResNetPlan(sd: StateDict, opts: { withHead?: boolean } = {}): SegResNetPlan {
   const spec = deriveSegResNetSpec(sd);
   const levels = spec.blocksDown.length;
   const ops: PlanOp[] = [];
@@ -36,7 +40,8 @@ export function buildSegResNetPlan(sd: StateDict): SegResNetPlan {
   };
   const input = 0;
   const slot = (level: number, which: 'x' | 't' | 'h' | 'u') => 1 + level * 4 + ['x', 't', 'h', 'u'].indexOf(which);
-  const output = 1 + levels * 4;
+  const features = 1 + levels * 4;
+  const output = opts.withHead ? features + 1 : features;
   const channels = (level: number) => spec.initFilters * 2 ** level;
 
   const conv = (src: number, dst: number, key: string, inChannels: number, outChannels: number, kernel: 1 | 3, stride: 1 | 2 = 1, sum = false) =>
@@ -64,6 +69,9 @@ export function buildSegResNetPlan(sd: StateDict): SegResNetPlan {
     ops.push({ kind: 'upsample', src: slot(level + 1, 'u'), dst: slot(level, 'x'), sum: true });
     for (let b = 0; b < n; b++) resBlock(level, `up_layers.${i}.${b}`);
   });
-  gn(slot(0, 'x'), output, 'conv_final.0');
-  return { spec, buffers: output + 1, input, output, ops };
+  gn(slot(0, 'x'), features, 'conv_final.0');
+  if (opts.withHead) {
+    ops.push({ kind: 'conv', src: features, dst: output, inChannels: spec.initFilters, outChannels: spec.outChannels, kernel: 1, stride: 1, sum: false, weights: tensor('conv_final.2.conv.weight'), bias: tensor('conv_final.2.conv.bias') });
+  }
+  return { spec, buffers: output + 1, input, output, outputChannels: opts.withHead ? spec.outChannels : spec.initFilters, ops };
 }
