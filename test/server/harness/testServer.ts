@@ -29,6 +29,8 @@ export interface TestServerOptions {
   readonly studiesDir?: string;
   /** Resource limits for the server and its image reader alike, as `wbct serve` wires them. */
   readonly limits?: Partial<ResourceLimits>;
+  /** The engine the app reports (default: onnxruntime, fp32 only). */
+  readonly engine?: TotalSegAppOptions['engine'];
 }
 
 /** A totalseg app plus server on temp folders; `close()` shuts it down and removes the folders it made. */
@@ -41,7 +43,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   if (!options.modelFiles) for (const f of Object.values(modelFiles)) fs.writeFileSync(f, 'weights placeholder for protocol tests');
   const limits: ResourceLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const readVolume: VolumeReader = options.limits ? async (file) => (await readImage(file, { voxels: 'stored', limits })).volume : readVolumeFile;
-  const app = await createTotalSegApp({ studiesDir, modelFiles, segmenter: options.segmenter, readVolume, trainer: options.trainer });
+  const app = await createTotalSegApp({ studiesDir, modelFiles, segmenter: options.segmenter, readVolume, trainer: options.trainer, engine: options.engine });
   const server = createServer(app, { readVolume, log: new ServerLog({ sink: null }), workDir: path.join(root, 'work'), limits, ...options.server });
   const scratch = path.join(root, 'scratch');
   fs.mkdirSync(scratch, { recursive: true });
