@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "blend.h"
 #include "group_norm.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
@@ -540,6 +541,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"createNetwork", nullptr, CreateNetwork, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"implementations", nullptr, Implementations, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"blendSlabs", nullptr, wbct::BlendSlabs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"release", nullptr, Release, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

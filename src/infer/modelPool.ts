@@ -1,4 +1,7 @@
+import { nativeBlendKernel } from '../model/dnnl/onednnAddon';
+import { defaultThreads } from '../model/cpuSessionOptions';
 import { openSegmentationNetwork, type NetworkOptions } from '../model/openNetwork';
+import type { BlendKernel } from './slidingWindow/slidingWindowInference';
 import type { EngineChoice, Precision, SegmentationNetwork } from '../model/segmentationNetwork';
 
 /** Open networks by weights path and precision, so consecutive jobs on the same model skip the load. */
@@ -23,6 +26,11 @@ export class ModelPool {
       this.sessions.set(key, s);
     }
     return s;
+  }
+
+  /** The addon's blend, on as many threads as the networks, when the addon loads. */
+  blendKernel(): BlendKernel | undefined {
+    return nativeBlendKernel(this.opts.threads ?? defaultThreads());
   }
 
   async clear(): Promise<void> {

@@ -65,6 +65,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
       roi: recipe.roi,
       overlap: req.overlap ?? recipe.overlap,
       batchSize: req.swBatchSize ?? 1,
+      blend: models.blendKernel(),
       signal,
       onWindow: (done, total) => {
         // Each window's output (113 MB of head input) is garbage once blended; collecting now keeps two from coexisting.

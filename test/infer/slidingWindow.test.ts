@@ -9,6 +9,8 @@ import { Predictor, slidingWindowInference } from '../../src/infer/slidingWindow
 import { windowGrid } from '../../src/infer/slidingWindow/windowGrid';
 import { argmaxChannels } from '../../src/infer/argmax';
 import { Vec3 } from '../../src/core/volume';
+import { nativeBlendKernel } from '../../src/model/dnnl/onednnAddon';
+import { describeWithOneDnn } from '../helpers/engines';
 import { FIXTURES_DIR, describeWithOracle, maxAbsDiff, oracleFile, readF32, readU8 } from '../helpers/oracle';
 
 /** C-order [D][H][W] (last fastest) -> the i-fastest layout of Volume.data. */
@@ -108,6 +110,34 @@ describe('sliding window memory bound', () => {
     expect(stats.peakLiveRows).toBeGreaterThan(0);
     const voxels = shape[0] * shape[1] * shape[2];
     expect(Buffer.from(iFastestToCOrder(streamed.labels, shape)).equals(Buffer.from(argmaxChannels(dense.logits, 3, voxels)))).toBe(true);
+  });
+
+  describeWithOneDnn('with the addon', () => {
+    // Non-cubic windows so that q is the window's fastest axis in one case and not in the others.
+    test.each<[Vec3, Vec3]>([
+      [[20, 18, 90], [8, 12, 16]],
+      [[90, 20, 18], [16, 8, 12]],
+      [[18, 90, 20], [12, 16, 8]],
+      [[30, 31, 33], [16, 16, 16]],
+    ])('its blend equals the JavaScript blend bit for bit on %j, roi %j', async (shape, roi) => {
+      const js = new DenseLogitsSink(shape);
+      await slidingWindowInference(image(shape), predict, js, { roi, overlap: 0.25 });
+      const native = new DenseLogitsSink(shape);
+      await slidingWindowInference(image(shape), predict, native, { roi, overlap: 0.25, blend: nativeBlendKernel(2) });
+      expect(Buffer.from(native.logits.buffer).equals(Buffer.from(js.logits.buffer))).toBe(true);
+      expect(js.logits.some((v) => v !== 0)).toBe(true);
+    });
+
+    test('refuses rows of the wrong length with an error', () => {
+      const blend = nativeBlendKernel(1)!;
+      const out = new Float32Array(2 * 8);
+      const map = new Float32Array(8);
+      expect(() => blend([new Float32Array(3)], [new Float32Array(2)], out, map, 2, [2, 2, 2], 0, 2, 1, 0, 2)).toThrow(/expected 4 rows/);
+      const rows = () => Array.from({ length: 4 }, () => new Float32Array(3));
+      expect(() => blend(rows(), rows(), out, map, 2, [2, 2, 2], 0, 2, 1, 0, 2)).toThrow(/a row has the wrong length/);
+      expect(() => blend(rows(), rows(), out, map, 2, [2, 2, 2], 0, 2, 1, 5, 2)).toThrow(/q range is outside the rows/);
+      expect(() => blend(rows(), rows(), out, new Float32Array(3), 2, [2, 2, 2], 0, 2, 1, 0, 2)).toThrow(/weight map size/);
+    });
   });
 
   test('a linear head after blending, in chunks smaller than a row, equals blending the head outputs', async () => {

@@ -13,6 +13,7 @@ export interface OneDnnAddon {
   run(network: NativeNetwork, input: Float32Array, dims: readonly number[], threads: number): Promise<Float32Array>;
   implementations(network: NativeNetwork): string[];
   release(network: NativeNetwork): void;
+  blendSlabs(sums: Float32Array[], weights: Float32Array[], output: Float32Array, weightMap: Float32Array, channels: number, roi: readonly number[], g: number, f: number, q: number, q0: number, Q: number, threads: number): void;
   version(): { onednn: string; isa: string };
 }
 
@@ -50,4 +51,17 @@ function load(): OneDnnAvailability {
   } catch (e) {
     return { available: false, reason: `the oneDNN addon does not load: ${(e as Error).message.split('\n')[0]}` };
   }
+}
+
+/**
+ * The sliding window's blend of one window into its rows, in the addon (native/dnnl/blend.cc), when it loads: the
+ * same float arithmetic as the JavaScript loop, bit for bit (tested). Measured on the lowres grid (12 windows of 32
+ * channels, 2-vCPU Xeon): JavaScript 5.3 s, the addon 0.85 s (both in one run).
+ */
+export function nativeBlendKernel(
+  threads: number,
+): ((sums: Float32Array[], weights: Float32Array[], output: Float32Array, weightMap: Float32Array, channels: number, roi: readonly number[], g: number, f: number, q: number, q0: number, Q: number) => void) | undefined {
+  const dnnl = oneDnn();
+  if (!dnnl.available) return undefined;
+  return (sums, weights, output, weightMap, channels, roi, g, f, q, q0, Q) => dnnl.addon.blendSlabs(sums, weights, output, weightMap, channels, roi, g, f, q, q0, Q, threads);
 }
