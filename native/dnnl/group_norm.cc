@@ -14,27 +14,14 @@ namespace {
 // addon built on one CPU still runs on another (these machines change CPU between days).
 #define WBCT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
+// One loop for every block size; the fixed sizes (16: nCdhw16c, 32: the bundle's channels-last) let the compiler
+// keep the accumulators in registers.
 template <int BS>
-WBCT_CLONES void accumulateFixed(const float* x, std::size_t count, double* sum, double* sq) {
-  double s[BS] = {}, q[BS] = {};
+WBCT_CLONES void accumulateBlock(const float* x, std::size_t count, int bs, double* sum, double* sq) {
+  const int n = BS > 0 ? BS : bs;
   for (std::size_t i = 0; i < count; i++) {
-    const float* v = x + i * BS;
-    for (int j = 0; j < BS; j++) {
-      const double d = v[j];
-      s[j] += d;
-      q[j] += d * d;
-    }
-  }
-  for (int j = 0; j < BS; j++) {
-    sum[j] += s[j];
-    sq[j] += q[j];
-  }
-}
-
-WBCT_CLONES void accumulateAny(const float* x, std::size_t count, int bs, double* sum, double* sq) {
-  for (std::size_t i = 0; i < count; i++) {
-    const float* v = x + i * bs;
-    for (int j = 0; j < bs; j++) {
+    const float* v = x + i * n;
+    for (int j = 0; j < n; j++) {
       const double d = v[j];
       sum[j] += d;
       sq[j] += d * d;
@@ -43,9 +30,9 @@ WBCT_CLONES void accumulateAny(const float* x, std::size_t count, int bs, double
 }
 
 void accumulate(const float* x, std::size_t count, int bs, double* sum, double* sq) {
-  if (bs == 16) accumulateFixed<16>(x, count, sum, sq);
-  else if (bs == 32) accumulateFixed<32>(x, count, sum, sq);
-  else accumulateAny(x, count, bs, sum, sq);
+  if (bs == 16) accumulateBlock<16>(x, count, bs, sum, sq);
+  else if (bs == 32) accumulateBlock<32>(x, count, bs, sum, sq);
+  else accumulateBlock<0>(x, count, bs, sum, sq);
 }
 
 inline std::uint16_t toBf16(float f) {

@@ -471,17 +471,22 @@ napi_value Run(napi_env env, napi_callback_info info) {
   }
 }
 
-// implementations(network) -> string[]: oneDNN's implementation per primitive of the last compiled shape.
-napi_value Implementations(napi_env env, napi_callback_info info) {
+// The network handle that is a function's only argument, or nullptr with a JavaScript error thrown.
+Network* networkArg(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   void* netPtr = nullptr;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &netPtr) != napi_ok || !netPtr) {
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 || napi_get_value_external(env, argv[0], &netPtr) != napi_ok || !netPtr) {
     napi_throw_error(env, nullptr, "not a network");
     return nullptr;
   }
-  auto* net = static_cast<Network*>(netPtr);
+  return static_cast<Network*>(netPtr);
+}
+
+// implementations(network) -> string[]: oneDNN's implementation per primitive of the last compiled shape.
+napi_value Implementations(napi_env env, napi_callback_info info) {
+  Network* net = networkArg(env, info);
+  if (!net) return nullptr;
   napi_value arr;
   CHECK(env, napi_create_array(env, &arr));
   std::unique_lock<std::mutex> lock(net->busy, std::try_to_lock);
@@ -498,15 +503,8 @@ napi_value Implementations(napi_env env, napi_callback_info info) {
 // release(network): frees the compiled primitives and buffers now (waits for a running batch); the network is
 // unusable afterwards. Without it they go when the garbage collector finalises the handle.
 napi_value Release(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  void* netPtr = nullptr;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &netPtr) != napi_ok || !netPtr) {
-    napi_throw_error(env, nullptr, "not a network");
-    return nullptr;
-  }
-  auto* net = static_cast<Network*>(netPtr);
+  Network* net = networkArg(env, info);
+  if (!net) return nullptr;
   std::lock_guard<std::mutex> lock(net->busy);
   net->compiled.reset();
   net->ops.clear();
