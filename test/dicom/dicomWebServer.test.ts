@@ -25,6 +25,7 @@ import { describeWithTools } from './helpers/externalTools';
 import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from './helpers/orthanc';
 import { removeTempDirs, tempDir } from './helpers/syntheticSeries';
 import { wholeBodySegmenter } from '../../src/apps/totalseg/segmenter';
+import { engineInfo } from '../../src/model/engineInfo';
 
 /**
  * `wbct serve --studies http://.../dicom-web` as Slicer uses it (spec section 7), on a real Orthanc loaded with the
@@ -98,7 +99,7 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
         series = (await readDicomSeries(ctDir)).series;
         cacheDir = tempDir('dwsrv-cache');
         const datastore = await openDicomWebStudies(orthanc.dicomWebUrl, { auth: ORTHANC_USER, cacheDir, readVolume: readVolumeFile });
-        const app = await createTotalSegApp({ datastore, modelFiles: { highres: TINY_MODEL, lowres: TINY_MODEL }, segmenter: wholeBodySegmenter(runner), readVolume: readVolumeFile });
+        const app = await createTotalSegApp({ datastore, modelFiles: { highres: TINY_MODEL, lowres: TINY_MODEL }, segmenter: wholeBodySegmenter(runner), readVolume: readVolumeFile, engine: engineInfo('auto') });
         server = createServer(app, { readVolume: readVolumeFile, log: new ServerLog({ sink: null }), workDir: tempDir('dwsrv-work') });
         running = await serve(server, { port: 0, handleSignals: false });
       }, 180_000);

@@ -24,8 +24,8 @@ export type TotalSegAppOptions = TotalSegStudies & {
   /** The trainer; without it the app lists no trainer and Slicer hides its train panel. */
   readonly trainer?: WholeBodyTrainerOptions;
   readonly onWarning?: (message: string) => void;
-  /** The engine the segmenter runs on, for `/info` and the `precision` option (default: onnxruntime, fp32 only). */
-  readonly engine?: EngineInfo;
+  /** The engine the segmenter runs on (`engineInfo` of the runner's choice), for `/info` and the `precision` option. */
+  readonly engine: EngineInfo;
 };
 
 /** The whole-body CT app: one segmentation model, strategies random/first, Dice scoring, optional trainer. */

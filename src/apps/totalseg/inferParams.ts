@@ -24,7 +24,7 @@ export interface PrecisionChoice {
  * `sw_overlap`, `sw_batch_size`, `result_dtype`, `precision` (one the engine runs: fp32 always). `device`, `client_id`
  * and the rest are accepted and ignored.
  */
-export function wholeBodyRunParams(params: JsonObject, precisions: PrecisionChoice = { available: ['fp32'], engine: 'onnxruntime' }): WholeBodyRunParams {
+export function wholeBodyRunParams(params: JsonObject, precisions: PrecisionChoice): WholeBodyRunParams {
   const highres = boolOption('highres', params.highres ?? true);
   const overlap = numberOption('sw_overlap', params.sw_overlap ?? 0.25, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
   const swBatchSize = numberOption('sw_batch_size', params.sw_batch_size ?? 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer in [1, 64]');

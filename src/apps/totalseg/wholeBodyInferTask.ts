@@ -21,7 +21,7 @@ export interface WholeBodyInferTaskOptions {
   /** Weights per resolution: the bundle's `model.pt` (1.5 mm) and `model_lowres.pt` (3 mm), or `.onnx` builds of them. */
   readonly modelFiles: ModelFiles;
   /** The engine the segmenter runs on (named in `/info`) and its precisions (the `precision` option's choices). */
-  readonly engine?: EngineInfo;
+  readonly engine: EngineInfo;
 }
 
 const round2 = (s: number): number => Math.round(s * 100) / 100;
@@ -32,7 +32,7 @@ export class WholeBodyInferTask implements InferTask {
   private readonly precisions: PrecisionChoice;
 
   constructor(private readonly options: WholeBodyInferTaskOptions) {
-    this.precisions = { available: options.engine?.precisions ?? ['fp32'], engine: options.engine?.description ?? 'onnxruntime' };
+    this.precisions = { available: options.engine.precisions, engine: options.engine.description };
   }
 
   info(): InferTaskInfo {

@@ -7,6 +7,7 @@ import { createServer, type ServerOptions, type WbctServer } from '../../../src/
 import { ServerLog } from '../../../src/server/serverLog';
 import { readVolumeFile, testImage, writeVolumeFile } from './imageFiles';
 import { readImage } from '../../../src/io';
+import { engineInfo } from '../../../src/model/engineInfo';
 import type { VolumeReader } from '../../../src/core/volumeReader';
 import { DEFAULT_LIMITS, type ResourceLimits } from '../../../src/core/resourceLimits';
 
@@ -29,7 +30,7 @@ export interface TestServerOptions {
   readonly studiesDir?: string;
   /** Resource limits for the server and its image reader alike, as `wbct serve` wires them. */
   readonly limits?: Partial<ResourceLimits>;
-  /** The engine the app reports (default: onnxruntime, fp32 only). */
+  /** The engine the app reports (default: onnxruntime's, fp32 only). */
   readonly engine?: TotalSegAppOptions['engine'];
 }
 
@@ -43,7 +44,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   if (!options.modelFiles) for (const f of Object.values(modelFiles)) fs.writeFileSync(f, 'weights placeholder for protocol tests');
   const limits: ResourceLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const readVolume: VolumeReader = options.limits ? async (file) => (await readImage(file, { voxels: 'stored', limits })).volume : readVolumeFile;
-  const app = await createTotalSegApp({ studiesDir, modelFiles, segmenter: options.segmenter, readVolume, trainer: options.trainer, engine: options.engine });
+  const app = await createTotalSegApp({ studiesDir, modelFiles, segmenter: options.segmenter, readVolume, trainer: options.trainer, engine: options.engine ?? engineInfo('onnxruntime') });
   const server = createServer(app, { readVolume, log: new ServerLog({ sink: null }), workDir: path.join(root, 'work'), limits, ...options.server });
   const scratch = path.join(root, 'scratch');
   fs.mkdirSync(scratch, { recursive: true });
