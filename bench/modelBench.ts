@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     for (const config of configs) {
       const network = await config.open(threads);
       await networkLogits(network, batch); // warm-up: allocations, kernel selection, weight reorders
+      if (network instanceof OneDnnSession) console.log(`  ${config.name} kernels: ${[...new Set(network.implementations().map((i) => i.split(': ')[1]))].join(', ')}`);
       const times: number[] = [];
       for (let r = 0; r < runs; r++) {
         const t = performance.now();

@@ -1,5 +1,7 @@
 #include "blend.h"
 
+#include "napi_args.h"
+
 #include <omp.h>
 
 #include <cstddef>
@@ -11,22 +13,6 @@ namespace wbct {
 namespace {
 
 #define WBCT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
-struct Span {
-  float* data;
-  std::size_t length;
-};
-
-Span floats(napi_env env, napi_value v, const char* what) {
-  bool isTa = false;
-  napi_is_typedarray(env, v, &isTa);
-  napi_typedarray_type type;
-  std::size_t length = 0;
-  void* data = nullptr;
-  if (isTa) napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
-  if (!isTa || type != napi_float32_array) throw std::runtime_error(std::string(what) + " must be a Float32Array");
-  return {static_cast<float*>(data), length};
-}
 
 int intArg(napi_env env, napi_value v, const char* what) {
   int32_t x = 0;
@@ -51,8 +37,8 @@ napi_value BlendSlabs(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   try {
-    const Span output = floats(env, argv[2], "output");
-    const Span weightMap = floats(env, argv[3], "weightMap");
+    const Float32View output = float32Array(env, argv[2], "output");
+    const Float32View weightMap = float32Array(env, argv[3], "weightMap");
     const int channels = intArg(env, argv[4], "channels");
     int roi[3];
     for (uint32_t i = 0; i < 3; i++) {
@@ -80,7 +66,7 @@ napi_value BlendSlabs(napi_env env, napi_callback_info info) {
       napi_value s, w;
       napi_get_element(env, argv[0], k, &s);
       napi_get_element(env, argv[1], k, &w);
-      const Span ss = floats(env, s, "a row of sums"), ws = floats(env, w, "a row of weights");
+      const Float32View ss = float32Array(env, s, "a row of sums"), ws = float32Array(env, w, "a row of weights");
       if (ss.length != static_cast<std::size_t>(channels) * Q || ws.length != static_cast<std::size_t>(Q)) throw std::runtime_error("a row has the wrong length");
       sums[k] = ss.data;
       weights[k] = ws.data;

@@ -21,6 +21,7 @@
 
 #include "blend.h"
 #include "group_norm.h"
+#include "napi_args.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace {
@@ -87,7 +88,7 @@ std::vector<bool> bf16Buffers(const Network& net) {
   return out;
 }
 
-wbct::BlockedShape blockedShape(const memory::desc& md, const Shape5& s, Tag layout) {
+wbct::BlockedShape blockedShape(const Shape5& s, Tag layout) {
   wbct::BlockedShape b{};
   b.n = static_cast<int>(s.n);
   b.channels = static_cast<int>(s.c);
@@ -99,7 +100,6 @@ wbct::BlockedShape blockedShape(const memory::desc& md, const Shape5& s, Tag lay
     b.blockSize = static_cast<int>(s.c);
     b.blocks = 1;
   }
-  (void)md;
   return b;
 }
 
@@ -193,7 +193,7 @@ std::unique_ptr<Compiled> compile(Network& net, const Shape5& in) {
       if (ss.c % op.groups != 0 || static_cast<std::size_t>(ss.c) != op.gamma.size()) throw std::runtime_error("GroupNorm channels do not match its parameters");
       memory dst = define(op.dst, ss);
       const bool toBf16 = dst.get_desc().data_type() == Dt::bf16;
-      const wbct::BlockedShape shape = blockedShape(src.get_desc(), ss, net.layout);
+      const wbct::BlockedShape shape = blockedShape(ss, net.layout);
       const Op* p = &op;
       c->steps.push_back([src, dst, toBf16, shape, p](dnnl::stream& s) {
         s.wait();
@@ -268,17 +268,8 @@ std::string stringOf(napi_env env, napi_value obj, const char* name) {
   return std::string(buf, len);
 }
 std::vector<float> floatsOf(napi_env env, napi_value obj, const char* name) {
-  napi_value v = property(env, obj, name);
-  bool isTa = false;
-  napi_is_typedarray(env, v, &isTa);
-  if (!isTa) throw std::runtime_error(std::string(name) + " must be a Float32Array");
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
-  if (type != napi_float32_array) throw std::runtime_error(std::string(name) + " must be a Float32Array");
-  const float* f = static_cast<const float*>(data);
-  return std::vector<float>(f, f + length);
+  const wbct::Float32View f = wbct::float32Array(env, property(env, obj, name), name);
+  return std::vector<float>(f.data, f.data + f.length);
 }
 
 void deleteNetwork(napi_env, void* data, void*) { delete static_cast<Network*>(data); }
@@ -447,16 +438,9 @@ napi_value Run(napi_env env, napi_callback_info info) {
     int32_t threads = 1;
     napi_get_value_int32(env, argv[3], &threads);
     w->threads = threads < 1 ? 1 : threads;
-    bool isTa = false;
-    napi_is_typedarray(env, argv[1], &isTa);
-    napi_typedarray_type type;
-    size_t length = 0;
-    void* data = nullptr;
-    if (isTa) napi_get_typedarray_info(env, argv[1], &type, &length, &data, nullptr, nullptr);
-    if (!isTa || type != napi_float32_array) throw std::runtime_error("input must be a Float32Array");
-    if (length != w->shape.count()) throw std::runtime_error("input has " + std::to_string(length) + " values, dims say " + std::to_string(w->shape.count()));
-    const float* f = static_cast<const float*>(data);
-    w->input.assign(f, f + length);  // 3.5 MB per 96^3 window; the caller may reuse its array meanwhile
+    const wbct::Float32View input = wbct::float32Array(env, argv[1], "input");
+    if (input.length != w->shape.count()) throw std::runtime_error("input has " + std::to_string(input.length) + " values, dims say " + std::to_string(w->shape.count()));
+    w->input.assign(input.data, input.data + input.length);  // 3.5 MB per 96^3 window; the caller may reuse its array meanwhile
     napi_value promise, name;
     CHECK(env, napi_create_promise(env, &w->deferred, &promise));
     CHECK(env, napi_create_reference(env, argv[0], 1, &w->netRef));

@@ -22,6 +22,8 @@ export interface OneDnnSessionOptions {
 export class OneDnnSession implements SegmentationNetwork {
   readonly engine = 'onednn';
   readonly description: string;
+  /** Window sides must be multiples of this: every level halves them. */
+  private readonly minSide: number;
   private running: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -34,6 +36,7 @@ export class OneDnnSession implements SegmentationNetwork {
     version: string,
   ) {
     this.description = `onednn ${version}, ${precision}`;
+    this.minSide = 2 ** (plan.spec.blocksDown.length - 1);
   }
 
   static async open(weights: string | StateDict, opts: OneDnnSessionOptions = {}): Promise<OneDnnSession> {
@@ -52,7 +55,7 @@ export class OneDnnSession implements SegmentationNetwork {
     const session = new OneDnnSession(dnnl.addon, network, plan, precision, threads, head, `${dnnl.onednn} ${dnnl.isa}`);
     // Builds every primitive once on the smallest window the network takes, so an unsupported precision on this
     // CPU (bf16 without AVX512-BF16 or AMX) fails here with oneDNN's reason, not in the middle of a request.
-    const side = 2 ** (plan.spec.blocksDown.length - 1);
+    const side = session.minSide;
     try {
       await session.predict({ data: new Float32Array(inChannels * side ** 3), dims: [1, inChannels, side, side, side] });
     } catch (e) {
@@ -65,7 +68,7 @@ export class OneDnnSession implements SegmentationNetwork {
   /** Returns the head's input, [N, init_filters, D, H, W] (or the logits, unsplit); sides must be multiples of 2^(levels-1). */
   predict(batch: Batch5d): Promise<Batch5d> {
     const [n, c, d, h, w] = batch.dims;
-    const side = 2 ** (this.plan.spec.blocksDown.length - 1);
+    const side = this.minSide;
     if (c !== this.plan.spec.inChannels) return Promise.reject(new RangeError(`the network takes ${this.plan.spec.inChannels} input channel(s), got ${c}`));
     if ([d, h, w].some((x) => x % side !== 0)) return Promise.reject(new RangeError(`window ${d}x${h}x${w}: each side must be a multiple of ${side}`));
     // The addon runs one batch at a time per network; queue here rather than fail.
