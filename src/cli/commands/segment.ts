@@ -11,7 +11,7 @@ import { ENGINE_OPTIONS, engineFromArgs, precisionFromArgs } from './engineOptio
 import { wholeBodyRecipe, type Resolution } from '../../apps/totalseg/bundleRecipe';
 import { modelPath } from '../../apps/totalseg/pullModels';
 import { makeProgressBar } from '../progressBar';
-import { UsageError } from '../usageError';
+import { UsageError, oneOf } from '../usageError';
 import { defaultModelsDir } from './models';
 
 export const segmentUsage =
@@ -43,8 +43,7 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
   const overlap = Number(values.overlap);
-  const outputFormat = values.format as OutputFormat;
-  if (!FORMATS.includes(outputFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
+  const outputFormat = oneOf('format', values.format, FORMATS);
   const resolution: Resolution = values.lowres ? 'lowres' : 'highres';
   const weights = values.weights ?? modelPath(defaultModelsDir(), resolution);
 
