@@ -6,4 +6,4 @@ export { buildRtStruct, writeRtStruct, type RtStructOptions } from './writeRtStr
 export { readDicomSeg } from './readDicomSeg';
 export { DicomWebClient, type DicomWebAuth, type DicomWebClientOptions, type DicomWebSeries } from './dicomWebClient';
 export { assertOnSeriesGrid, seriesAffineLps } from './seriesGrid';
-export { labelColorRgb, type LabelNames } from './labelStyle';
+export { type LabelNames } from './labelStyle';

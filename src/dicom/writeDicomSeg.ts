@@ -1,6 +1,7 @@
 import * as dcmjs from 'dcmjs';
 import type { LabelVolume } from '../core/volume';
-import { labelColorRgb, labelName, presentLabels, type LabelNames } from './labelStyle';
+import { labelColorRgb } from '../core/labelColors';
+import { labelName, presentLabels, type LabelNames } from './labelStyle';
 import { writeFileAtomicSync } from '../util/atomicWrite';
 import { datasetToPart10, dicomDateTime, newUid } from './part10';
 import { segReferenceDataset } from './segReference';

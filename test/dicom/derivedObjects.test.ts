@@ -6,7 +6,7 @@ import { writeCtSeries } from '../helpers/writeCtSeries';
 import { buildDicomSeg, writeDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { buildRtStruct } from '../../src/dicom/writeRtStruct';
 import { readDicomSeg } from '../../src/dicom/readDicomSeg';
-import { labelColorRgb } from '../../src/dicom/labelStyle';
+import { labelColorRgb } from '../../src/core/labelColors';
 import { SHARED_DIR, describeWithOracle } from '../helpers/oracle';
 import { sharedLabelNames } from './helpers/craniumSeries';
 
