@@ -27,6 +27,15 @@ export interface InferRequest {
   readonly signal: AbortSignal;
   /** The server's resource limits; the task enforces the ones its pipeline reads and resamples against. */
   readonly limits: ResourceLimits;
+  /** Called as the run moves on (stage, windows done / total), for the progress API; absent when nobody listens. */
+  readonly onProgress?: (progress: InferProgress) => void;
+}
+
+/** Where one inference is: its stage (e.g. "load", "infer", "write") and, within the stage, steps done of total. */
+export interface InferProgress {
+  readonly stage: string;
+  readonly done: number;
+  readonly total: number;
 }
 
 /** What `InferTask.admit` sees: the request before it is queued. */

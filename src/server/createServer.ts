@@ -11,12 +11,14 @@ import { authRoutes } from './routes/authRoutes';
 import { batchInferRoutes } from './routes/batchInferRoutes';
 import { datastoreRoutes } from './routes/datastoreRoutes';
 import { inferRoutes } from './routes/inferRoutes';
+import { inferJobRoutes } from './routes/inferJobRoutes';
 import { infoRoutes } from './routes/infoRoutes';
 import { logRoutes } from './routes/logRoutes';
 import { modelRoutes } from './routes/modelRoutes';
 import { scoringRoutes } from './routes/scoringRoutes';
 import { sessionRoutes } from './routes/sessionRoutes';
 import { trainRoutes } from './routes/trainRoutes';
+import { uiRoutes, type UiAssets } from './routes/uiRoutes';
 import { openScratchDir } from './scratchDir';
 import type { ServerContext } from './serverContext';
 import { DEFAULT_LIMITS, type ResourceLimits } from '../core/resourceLimits';
@@ -24,6 +26,7 @@ import { ClientRequestCounter } from './tasks/clientRequestCounter';
 import { ServerLog } from './serverLog';
 import { SessionStore } from './sessions/sessionStore';
 import { InferQueue } from './tasks/inferQueue';
+import { InferJobs } from './tasks/inferJobs';
 import { TaskRunner } from './tasks/taskRunner';
 
 export interface ServerOptions {
@@ -41,6 +44,8 @@ export interface ServerOptions {
   readonly sessions?: false | { readonly dir: string; readonly defaultExpiry?: number };
   /** Users and token secret (`loadAuthConfig`); absent or null = auth off, everyone is admin. */
   readonly auth?: AuthConfig | null;
+  /** The web page's files, served at `/` and `/ui/`; absent = no page. */
+  readonly ui?: UiAssets;
 }
 
 /** The Express app, plus what the server holds beyond it. */
@@ -59,11 +64,13 @@ export function createServer(app: App, options: ServerOptions): WbctServer {
   const sessions =
     options.sessions === false ? null : new SessionStore({ dir: options.sessions?.dir ?? path.join(workDir, 'sessions'), readVolume: options.readVolume, defaultExpiry: options.sessions?.defaultExpiry });
   const limits: ResourceLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const inferQueue = new InferQueue({ maxWaiting: limits.maxQueuedInfers });
   const context: ServerContext = {
     app,
     log,
     auth: new AuthService(options.auth ?? null),
-    inferQueue: new InferQueue({ maxWaiting: limits.maxQueuedInfers }),
+    inferQueue,
+    inferJobs: new InferJobs({ queue: inferQueue }),
     clientRequests: new ClientRequestCounter(limits.maxRequestsPerClient),
     trainRunner: new TaskRunner({ kind: 'Train', log }),
     batchInferRunner: new TaskRunner({ kind: 'Batch Infer', log }),
@@ -79,10 +86,11 @@ export function createServer(app: App, options: ServerOptions): WbctServer {
   server.set('query parser', 'simple');
   server.disable('x-powered-by');
   server.use(requestLogger(log));
-  for (const routes of [infoRoutes, activeLearningRoutes, datastoreRoutes, inferRoutes, trainRoutes, sessionRoutes, scoringRoutes, batchInferRoutes, modelRoutes, logRoutes]) {
+  for (const routes of [infoRoutes, activeLearningRoutes, datastoreRoutes, inferJobRoutes, inferRoutes, trainRoutes, sessionRoutes, scoringRoutes, batchInferRoutes, modelRoutes, logRoutes]) {
     server.use(routes(context));
   }
   if (context.auth.enabled) server.use(authRoutes(context));
+  if (options.ui) server.use(uiRoutes(context, options.ui));
   server.use(notFoundHandler);
   server.use(errorMiddleware(log));
 

@@ -22,6 +22,9 @@ export interface InferInput {
   readonly signal: AbortSignal;
   /** Whether the requester may store labels (role `annotator`, as for `PUT /datastore/label`); `save_label` is refused with 403 before the model runs otherwise. */
   readonly mayWriteLabels: boolean;
+  /** Who the job belongs to in the progress API (`GET /infer/jobs`), and the id the client chose for it (`job_id`). */
+  readonly owner: string;
+  readonly jobId?: string;
 }
 
 export interface InferOutput {
@@ -61,27 +64,41 @@ export async function runInference(ctx: ServerContext, input: InferInput): Promi
   const outputPath = path.join(ctx.workDir, fileName);
   const params: JsonObject = { ...input.params, model: input.model, image: input.imageId ?? input.imagePath };
   const limits = ctx.limits;
-  await task.admit?.({ imagePath: input.imagePath, params, limits, imageName: input.imageId ?? 'the uploaded image' });
+  const job = ctx.inferJobs.open({ id: input.jobId, model: input.model, owner: input.owner, signal: input.signal });
   let result: InferResult;
   try {
-    result = await ctx.inferQueue.run((signal) => task.run({ imagePath: input.imagePath, outputPath, params, signal, limits }), input.signal);
+    await task.admit?.({ imagePath: input.imagePath, params, limits, imageName: input.imageId ?? 'the uploaded image' });
+    const run = (signal: AbortSignal) => {
+      job.running();
+      return task.run({ imagePath: input.imagePath, outputPath, params, signal, limits, onProgress: (p) => job.progress(p) });
+    };
+    result = await ctx.inferQueue.run(run, job.signal, job.id);
   } catch (e) {
     await fs.rm(outputPath, { force: true });
-    if (isApiError(e) || isAbort(e) || input.signal.aborted) throw e;
-    if (isLimitExceeded(e)) throw apiErrorOfLimit(e);
-    const storage = storageErrorOf(e);
-    if (storage) throw storage;
-    ctx.log.error('infer failed', { model: input.model, image: input.imageId ?? input.imagePath, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-    throw new ApiError('INFER_FAILED', `Failed to execute infer: ${e instanceof Error ? e.message : String(e)}`);
+    const error = inferError(ctx, input, job.cancelledByRequest ? new ApiError('INFER_CANCELLED', `inference job "${job.id}" was cancelled (DELETE /infer/jobs/${job.id})`) : e);
+    job.finish(job.signal.aborted ? 'cancelled' : 'failed', error instanceof Error ? error.message : String(error));
+    throw error;
   }
   const output: InferOutput = { labelPath: result.labelPath, fileName, params: result.params, cleanup: () => fs.rm(result.labelPath, { force: true }) };
   try {
     if (savesLabel) await saveOriginal(ctx, input, output);
   } catch (e) {
     await output.cleanup();
+    job.finish('failed', e instanceof Error ? e.message : String(e));
     throw e;
   }
+  job.finish('done');
   return output;
+}
+
+/** What the client is told about a failed run: its own error, a catalogued one for a known cause, else INFER_FAILED. */
+function inferError(ctx: ServerContext, input: InferInput, e: unknown): unknown {
+  if (isApiError(e) || isAbort(e) || input.signal.aborted) return e;
+  if (isLimitExceeded(e)) return apiErrorOfLimit(e);
+  const storage = storageErrorOf(e);
+  if (storage) return storage;
+  ctx.log.error('infer failed', { model: input.model, image: input.imageId ?? input.imagePath, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  return new ApiError('INFER_FAILED', `Failed to execute infer: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 function labelTagOf(params: JsonObject): string {

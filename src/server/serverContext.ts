@@ -4,6 +4,7 @@ import type { VolumeReader } from '../core/volumeReader';
 import type { SessionStore } from './sessions/sessionStore';
 import type { ServerLog } from './serverLog';
 import type { InferQueue } from './tasks/inferQueue';
+import type { InferJobs } from './tasks/inferJobs';
 import type { TaskRunner } from './tasks/taskRunner';
 import type { UploadLimits } from './http/multipartUpload';
 import type { ResourceLimits } from '../core/resourceLimits';
@@ -15,6 +16,8 @@ export interface ServerContext {
   readonly log: ServerLog;
   readonly auth: AuthService;
   readonly inferQueue: InferQueue;
+  /** Every inference queued, running or recently finished, for the progress API. */
+  readonly inferJobs: InferJobs;
   readonly trainRunner: TaskRunner;
   readonly batchInferRunner: TaskRunner;
   readonly scoringRunner: TaskRunner;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireRole } from '../auth/requireRole';
+import { requireRole, userOf } from '../auth/requireRole';
 import { ApiError } from '../../core/errors';
 import { bodyObject, jsonBody } from '../http/jsonBody';
 import { queryBool, queryEnum } from '../http/query';
@@ -11,7 +11,7 @@ import type { ServerContext } from '../serverContext';
 import { mountTaskStatusRoutes } from './taskStatusRoutes';
 
 /** Segments every (or every unlabeled) image through the infer queue, storing each result as the `original` label. */
-async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'unlabeled', params: JsonObject, job: JobContext): Promise<JsonValue> {
+async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'unlabeled', params: JsonObject, owner: string, job: JobContext): Promise<JsonValue> {
   const datastore = ctx.app.datastore;
   const ids = images === 'all' ? await datastore.listImages() : await datastore.unlabeledImages();
   const failed: string[] = [];
@@ -21,7 +21,7 @@ async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'un
     const started = Date.now();
     try {
       const imagePath = await datastore.imagePath(id);
-      const output = await runInference(ctx, { mayWriteLabels: true, model, imageId: id, imagePath, params: { ...params, save_label: true, label_tag: params.label_tag ?? ORIGINAL_TAG }, signal: job.signal });
+      const output = await runInference(ctx, { mayWriteLabels: true, owner, model, imageId: id, imagePath, params: { ...params, save_label: true, label_tag: params.label_tag ?? ORIGINAL_TAG }, signal: job.signal });
       await output.cleanup();
       done++;
       job.log(`${i + 1}/${ids.length} ${id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -43,7 +43,7 @@ export function batchInferRoutes(ctx: ServerContext): Router {
     if (!ctx.app.infers.has(model)) throw new ApiError('MODEL_NOT_FOUND', `Model "${model}" Not Found`);
     const images = queryEnum(req, 'images', ['all', 'unlabeled'] as const, 'unlabeled');
     const params = bodyObject(req);
-    const task = ctx.batchInferRunner.submit({ model, images, ...params }, (job) => batchInfer(ctx, model, images, params, job), queryBool(req, 'enqueue', false));
+    const task = ctx.batchInferRunner.submit({ model, images, ...params }, (job) => batchInfer(ctx, model, images, params, userOf(req).username, job), queryBool(req, 'enqueue', false));
     res.json(queryBool(req, 'run_sync', false) ? await ctx.batchInferRunner.waitFor(task.id) : task);
   });
   return router;

@@ -11,6 +11,7 @@ import { queryEnum, queryString } from '../http/query';
 import { runInference, type InferOutput } from '../inferService';
 import type { DerivedDicomKind } from '../../core/datastore';
 import type { ServerContext } from '../serverContext';
+import { checkJobId } from '../tasks/inferJobs';
 
 interface ImageSource {
   readonly imagePath: string;
@@ -99,10 +100,17 @@ function oneSlotPerRequest(ctx: ServerContext): RequestHandler {
   };
 }
 
+/** A malformed `job_id` is refused before the body is read. */
+const checkJobIdQuery: RequestHandler = (req, _res, next) => {
+  const id = queryString(req, 'job_id');
+  if (id !== undefined) checkJobId(id);
+  next();
+};
+
 /** `POST /infer/{model}`: queued model run, answered as multipart `params` + label file (spec section 4), or per `output`. */
 export function inferRoutes(ctx: ServerContext): Router {
   const router = Router();
-  router.post('/infer/:model', requireRole(ctx.auth, 'user'), oneSlotPerRequest(ctx), refuseNonMultipart, multipartUpload(ctx.uploads), async (req, res) => {
+  router.post('/infer/:model', requireRole(ctx.auth, 'user'), oneSlotPerRequest(ctx), refuseNonMultipart, checkJobIdQuery, multipartUpload(ctx.uploads), async (req, res) => {
     const kind = queryEnum(req, 'output', OUTPUTS, 'all');
     const params = paramsField(req);
     // A client that hangs up cancels its request, queued or running.
@@ -113,7 +121,16 @@ export function inferRoutes(ctx: ServerContext): Router {
     const source = await imageSource(ctx, req);
     try {
       const answer = answerFor(ctx, kind, source);
-      const output = await runInference(ctx, { model: req.params.model as string, imageId: source.imageId, imagePath: source.imagePath, params, signal: abort.signal, mayWriteLabels: userHasRole(req, 'annotator') });
+      const output = await runInference(ctx, {
+        model: req.params.model as string,
+        imageId: source.imageId,
+        imagePath: source.imagePath,
+        params,
+        signal: abort.signal,
+        mayWriteLabels: userHasRole(req, 'annotator'),
+        owner: userOf(req).username,
+        jobId: queryString(req, 'job_id'),
+      });
       try {
         await answer(res, output);
       } finally {

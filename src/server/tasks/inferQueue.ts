@@ -6,6 +6,7 @@ export interface InferQueueOptions {
 }
 
 interface Waiter {
+  readonly key: string | undefined;
   readonly start: () => void;
   readonly fail: (e: Error) => void;
 }
@@ -16,6 +17,7 @@ interface Waiter {
  */
 export class InferQueue {
   private running = false;
+  private runningKey: string | undefined;
   private closed = false;
   private readonly waiting: Waiter[] = [];
   private idle: Promise<void> = Promise.resolve();
@@ -33,16 +35,30 @@ export class InferQueue {
     return this.running;
   }
 
-  async run<T>(job: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+  /** The keys of the running job (first, when it has one) and of the waiting ones, in the order they will run. */
+  order(): string[] {
+    const keys = [this.runningKey, ...this.waiting.map((w) => w.key)];
+    return keys.filter((k): k is string => k !== undefined);
+  }
+
+  /** 0 for the running job, n for the n-th in line, null when `key` is neither. */
+  positionOf(key: string): number | null {
+    if (this.running && this.runningKey === key) return 0;
+    const i = this.waiting.findIndex((w) => w.key === key);
+    return i < 0 ? null : i + 1;
+  }
+
+  /** `key` names the job in `order()` and `positionOf()` (the progress API's job id). */
+  async run<T>(job: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, key?: string): Promise<T> {
     if (this.closed) throw new ApiError('SHUTTING_DOWN', 'Server is shutting down; no new inference is accepted');
     signal.throwIfAborted();
     if (this.running) {
       if (this.waiting.length >= this.options.maxWaiting) {
         throw new ApiError('QUEUE_FULL', `Inference queue is full (1 running, ${this.waiting.length} waiting); try again later`);
       }
-      await this.wait(signal);
+      await this.wait(signal, key);
     } else {
-      this.acquire();
+      this.acquire(key);
     }
     try {
       return await job(signal);
@@ -58,7 +74,7 @@ export class InferQueue {
     await this.idle;
   }
 
-  private wait(signal: AbortSignal): Promise<void> {
+  private wait(signal: AbortSignal, key: string | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         const i = this.waiting.indexOf(waiter);
@@ -68,6 +84,7 @@ export class InferQueue {
         reject(signal.reason as Error);
       };
       const waiter: Waiter = {
+        key,
         start: () => {
           signal.removeEventListener('abort', onAbort);
           resolve();
@@ -82,14 +99,16 @@ export class InferQueue {
     });
   }
 
-  private acquire(): void {
+  private acquire(key: string | undefined): void {
     this.running = true;
+    this.runningKey = key;
     this.idle = new Promise((resolve) => (this.markIdle = resolve));
   }
 
   /** Hands the slot straight to the next waiter, so no newcomer can overtake the queue. */
   private release(): void {
     const next = this.waiting.shift();
+    this.runningKey = next?.key;
     if (next) {
       next.start();
       return;

@@ -1,5 +1,5 @@
 import { makeVolume } from '../../../src/core/volume';
-import type { SegmentResult } from '../../../src/infer/segmentTypes';
+import type { SegmentProgress, SegmentResult } from '../../../src/infer/segmentTypes';
 import type { Segmenter, WholeBodySegmentRequest as SegmentRequest } from '../../../src/apps/totalseg/segmenter';
 import { readVolumeFile, writeVolumeFile } from './imageFiles';
 
@@ -23,8 +23,10 @@ export class GridCopySegmenter implements Segmenter {
     this.gate = null;
   }
 
-  async segment(request: SegmentRequest, _onProgress?: unknown, signal?: AbortSignal): Promise<SegmentResult> {
+  /** Reports `infer 1/4` before waiting at the gate, so that the progress API has something to show. */
+  async segment(request: SegmentRequest, onProgress?: (p: SegmentProgress) => void, signal?: AbortSignal): Promise<SegmentResult> {
     this.requests.push(request);
+    onProgress?.({ stage: 'infer', done: 1, total: 4 });
     if (this.gate) {
       await Promise.race([
         this.gate,
