@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { ApiError } from '../../core/errors';
 import type { InferAdmission, InferRequest, InferResult, InferTask, InferTaskInfo } from '../../core/tasks';
 import { readImageHeader } from '../../io';
-import { SPACING_MM } from './bundleRecipe';
+import { SPACING_MM, type Resolution } from './bundleRecipe';
+import { BUNDLE_MODELS } from './bundleModels';
 import { checkResampleBudget } from '../../transforms/resampleBudget';
 import { isLimitExceeded, LimitExceededError } from '../../core/resourceLimits';
 import { wholeBodyLabels } from './bundleLabels';
@@ -24,6 +25,7 @@ export interface WholeBodyInferTaskOptions {
   readonly engine: EngineInfo;
 }
 
+const RESOLUTIONS: readonly Resolution[] = ['highres', 'lowres'];
 const round2 = (s: number): number => Math.round(s * 100) / 100;
 
 /** The bundle's whole-body CT segmentation as a MONAI Label infer task. */
@@ -36,11 +38,12 @@ export class WholeBodyInferTask implements InferTask {
   }
 
   info(): InferTaskInfo {
+    const missing = RESOLUTIONS.map((r) => this.missingWeights(r)).filter((m): m is string => m !== null);
     return {
       type: 'segmentation',
       labels: this.labels,
       dimension: 3,
-      description: WHOLE_BODY_DESCRIPTION,
+      description: missing.length === 0 ? WHOLE_BODY_DESCRIPTION : `${WHOLE_BODY_DESCRIPTION}. NOT READY: ${missing.join('; ')}`,
       config: { device: ['cpu'], highres: true, sw_overlap: 0.25, sw_batch_size: 1, precision: [...this.precisions.available] },
       version: WHOLE_BODY_VERSION,
       engine: this.precisions.engine,
@@ -52,8 +55,26 @@ export class WholeBodyInferTask implements InferTask {
     return fs.existsSync(file) ? file : null;
   }
 
+  /** Why `resolution` cannot run (its weights file is missing, and how to get it), or null when it can. */
+  private missingWeights(resolution: Resolution): string | null {
+    const file = currentModelFile(this.options.modelFiles, resolution);
+    if (fs.existsSync(file)) return null;
+    const source = BUNDLE_MODELS[resolution].sources[0];
+    return (
+      `the ${resolution} weights ${path.basename(file)} are not in ${path.dirname(file)}: run "wbct models pull ${resolution}" on a machine with network, ` +
+      `or download ${source.url}${source.md5 ? ` (md5 ${source.md5})` : ''} and place it at ${file}`
+    );
+  }
+
+  private requireWeights(resolution: Resolution): string {
+    const missing = this.missingWeights(resolution);
+    if (missing !== null) throw new ApiError('MODEL_UNAVAILABLE', `Model ${WHOLE_BODY_MODEL} cannot run yet: ${missing}`);
+    return currentModelFile(this.options.modelFiles, resolution);
+  }
+
   async admit(request: InferAdmission): Promise<void> {
     const params = wholeBodyRunParams(request.params, this.precisions);
+    this.requireWeights(params.resolution);
     const named = (e: unknown): never => {
       if (!(e instanceof Error)) throw e;
       const message = e.message.split(request.imagePath).join(request.imageName);
@@ -71,13 +92,10 @@ export class WholeBodyInferTask implements InferTask {
 
   async run(request: InferRequest): Promise<InferResult> {
     const params = wholeBodyRunParams(request.params, this.precisions);
-    const modelPath = currentModelFile(this.options.modelFiles, params.resolution);
-    if (!fs.existsSync(modelPath)) {
-      throw new ApiError('MODEL_FILE_MISSING', `${params.resolution} weights ${path.basename(modelPath)} are not in ${path.dirname(modelPath)}; run "wbct models pull" or place the file there`);
-    }
+    const modelPath = this.requireWeights(params.resolution);
     const result = await this.options.segmenter.segment(
       { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize, limits: request.limits, precision: params.precision },
-      undefined,
+      request.onProgress,
       request.signal,
     );
     const l = result.latencies;

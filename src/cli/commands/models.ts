@@ -2,11 +2,23 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pullBundleModel } from '../../apps/totalseg/pullModels';
 import type { Resolution } from '../../apps/totalseg/bundleRecipe';
+import { BUNDLE_MODELS, type ModelSource } from '../../apps/totalseg/bundleModels';
 import { projectRoot } from '../../util/projectRoot';
 import { makeProgressBar } from '../progressBar';
 import { UsageError } from '../usageError';
 
 export const modelsUsage = 'wbct models pull [highres|lowres|all] [--models DIR] [--url URL --md5 HEX]   download the bundle weights and convert them';
+
+/**
+ * `WBCT_MODEL_MIRROR=<base URL>`: fetch the bundle's files from `<base>/<file name>` (an in-house mirror) instead of
+ * NVIDIA's and Hugging Face's servers, checked against the same md5.
+ */
+export function mirrorSources(resolution: Resolution): ModelSource[] | undefined {
+  const mirror = process.env.WBCT_MODEL_MIRROR;
+  if (!mirror) return undefined;
+  const spec = BUNDLE_MODELS[resolution];
+  return [{ url: `${mirror.replace(/\/+$/, '')}/${spec.fileName}`, md5: spec.sources[0].md5 }];
+}
 
 export function defaultModelsDir(): string {
   return process.env.WBCT_MODELS_DIR ?? path.join(projectRoot(), 'models');
@@ -27,7 +39,7 @@ export async function modelsCommand(argv: string[]): Promise<void> {
     const bar = makeProgressBar(`download ${r}`, ' B');
     try {
       const file = await pullBundleModel(dir, r, {
-        sources: values.url ? [{ url: values.url, md5: values.md5 }] : undefined,
+        sources: values.url ? [{ url: values.url, md5: values.md5 }] : mirrorSources(r),
         onProgress: (_f, got, total) => bar.update(got, total ?? got),
         onMessage: (m) => process.stderr.write(`${m}\n`),
       });

@@ -11,10 +11,12 @@ import { SegmentationRunner } from '../../infer/segmentationRunner';
 import { loadAuthConfig } from '../../server/auth/authConfig';
 import { createServer } from '../../server/createServer';
 import { serve } from '../../server/serve';
+import { uiAssetsPresent } from '../../server/routes/uiRoutes';
+import { webAssets } from '../webAssets';
 import { projectRoot } from '../../util/projectRoot';
 import { makeProgressBar } from '../progressBar';
 import { UsageError } from '../usageError';
-import { defaultModelsDir } from './models';
+import { defaultModelsDir, mirrorSources } from './models';
 import { dicomWebServeOptions, studiesFromArgs } from './serveStudies';
 import { LIMIT_OPTIONS, limitsFromArgs } from './limitOptions';
 import { ENGINE_OPTIONS, engineFromArgs } from './engineOptions';
@@ -61,7 +63,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.stderr.write(`${path.basename(file)} is missing in ${modelsDir}; fetching it (wbct models pull ${r})\n`);
     const bar = makeProgressBar(`download ${r}`, ' B');
     try {
-      await pullBundleModel(modelsDir, r, { onProgress: (_f, got, total) => bar.update(got, total ?? got) });
+      await pullBundleModel(modelsDir, r, { sources: mirrorSources(r), onProgress: (_f, got, total) => bar.update(got, total ?? got) });
+    } catch (e) {
+      // Offline first start: the datastore, the page and labelling still work; /info says what is missing, /infer answers 503.
+      bar.stop();
+      process.stderr.write(`warning: serving without the ${r} model: ${e instanceof Error ? e.message : String(e)}\n`);
     } finally {
       bar.stop();
     }
@@ -79,10 +85,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     engine,
   });
-  const server = createServer(app, { readVolume, auth: values.auth ? loadAuthConfig(values.auth) : null, limits });
+  const ui = webAssets();
+  const page = ui !== null && uiAssetsPresent(ui);
+  const server = createServer(app, { readVolume, auth: values.auth ? loadAuthConfig(values.auth) : null, limits, ui: page ? ui : undefined });
   const running = await serve(server, { host: values.host, port });
   process.stderr.write(
-    `wbct serving ${where} at ${running.url} (models in ${modelsDir}; network on ${engine.description}, precisions ${engine.precisions.join(', ')}${engine.note ? `; ${engine.note}` : ''})\n`,
+    `wbct serving ${where} at ${running.url} (models in ${modelsDir}; network on ${engine.description}, precisions ${engine.precisions.join(', ')}${engine.note ? `; ${engine.note}` : ''})\n` +
+      (page ? `web page: ${running.url}/\n` : 'web page not served: its files are not built (npm run build) or @niivue/niivue is not installed\n'),
   );
   await new Promise<void>((resolve) => running.http.once('close', () => resolve()));
 }

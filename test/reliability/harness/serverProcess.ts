@@ -15,6 +15,8 @@ export interface ServerProcessOptions {
   /** More `wbct serve` flags (`--auth users.json`, limits, ...). */
   readonly args?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** false: start with the models folder as it is, and let the server try to pull missing weights (default: tiny weights, --no-pull). */
+  readonly tinyModels?: boolean;
 }
 
 /** A real `wbct serve` child process: what a crash, a hang or kill -9 does is seen as it would be in production. */
@@ -46,12 +48,13 @@ export function tempRoot(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Starts `wbct serve --port 0 --no-pull` and resolves once it prints the URL it listens on (60 s at most). */
+/** Starts `wbct serve --port 0 --no-pull` (with the tiny weights) and resolves once it prints the URL it listens on (60 s at most). */
 export function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  provideTinyModels(options.modelsDir);
+  const tiny = options.tinyModels ?? true;
+  if (tiny) provideTinyModels(options.modelsDir);
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--studies', options.studiesDir, '--models', options.modelsDir, '--port', '0', '--no-pull', '--threads', '1', ...(options.args ?? [])],
+    [CLI, 'serve', '--studies', options.studiesDir, '--models', options.modelsDir, '--port', '0', ...(tiny ? ['--no-pull'] : []), '--threads', '1', ...(options.args ?? [])],
     { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
