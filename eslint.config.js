@@ -12,14 +12,15 @@ const LAYERS = {
   weights: ['core', 'util'],
   transforms: ['core', 'util'],
   dicom: ['core', 'util', 'io'],
+  report: ['core', 'util', 'io', 'transforms'],
   model: ['core', 'util', 'weights'],
-  infer: ['core', 'util', 'io', 'transforms', 'dicom', 'model'],
+  infer: ['core', 'util', 'io', 'transforms', 'dicom', 'model', 'report'],
   datastore: ['core', 'util', 'io', 'dicom'],
   tasks: ['core', 'util'],
   'train-bridge': ['core', 'util', 'io', 'transforms', 'weights', 'model', 'infer'],
   server: ['core', 'util'],
-  apps: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'datastore', 'tasks', 'train-bridge'],
-  cli: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'datastore', 'tasks', 'train-bridge', 'server', 'apps'],
+  apps: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'report', 'datastore', 'tasks', 'train-bridge'],
+  cli: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'report', 'datastore', 'tasks', 'train-bridge', 'server', 'apps'],
 };
 
 /** The import-boundary part alone (also used by test/lint to prove that a forbidden import fails). */

@@ -5,6 +5,7 @@ import { writeImage, type VoxelDType } from '../io';
 import { makeVolume, type LabelVolume, type Volume, type VoxelArray } from '../core/volume';
 import { ApiError } from '../core/errors';
 import type { JsonObject } from '../core/json';
+import type { LabelCodes } from '../core/codedConcept';
 import { FINAL_TAG, type Datastore, type DerivedDicomKind, type DatastoreModel, type DatastoreStats, type IncomingFile, type TrainingPair } from '../core/datastore';
 import type { VolumeReader } from '../core/volumeReader';
 import { DicomWebClient, type DicomWebAuth } from '../dicom/dicomWebClient';
@@ -13,7 +14,7 @@ import type { LabelNames } from '../dicom/labelStyle';
 import { readDicomSeg } from '../dicom/readDicomSeg';
 import { readDicomSeries } from '../dicom/readDicomSeries';
 import { assertOnSeriesGrid } from '../dicom/seriesGrid';
-import { buildDicomSeg, type DerivedObjectOptions, type DerivedObjectResult } from '../dicom/writeDicomSeg';
+import { buildDicomSeg, type DerivedObjectResult, type DicomSegOptions } from '../dicom/writeDicomSeg';
 import { buildRtStruct } from '../dicom/writeRtStruct';
 
 const { trunc } = Math;
@@ -41,6 +42,8 @@ export interface DicomWebDatastoreOptions {
   readonly readVolume: VolumeReader;
   /** Label value -> name, for SEG segment names and for reading SEGs back. */
   readonly labelNames: LabelNames;
+  /** Label name -> SNOMED CT codes of its SEG segment (default: a generic coding). */
+  readonly labelCodes?: LabelCodes;
   /** Which series count as images; default CT. */
   readonly modality?: string;
 }
@@ -121,7 +124,7 @@ export class DicomWebDatastore implements Datastore {
     return (await this.derivedFor(id, labelFile, path.basename(labelFile), kind, { seriesDescription: 'wbct:inference' })).object;
   }
 
-  private async derivedFor(id: string, file: string, name: string, kind: DerivedDicomKind, extra: Partial<DerivedObjectOptions>): Promise<{ object: DerivedObjectResult; labels: LabelVolume }> {
+  private async derivedFor(id: string, file: string, name: string, kind: DerivedDicomKind, extra: Partial<DicomSegOptions>): Promise<{ object: DerivedObjectResult; labels: LabelVolume }> {
     const { series } = await readDicomSeries(await this.seriesDir(await this.catalogue.read(), id));
     const read = await this.opts.readVolume(file).catch((e: Error) => {
       throw new ApiError('NOT_AN_IMAGE', `label "${name}": ${e.message}`);
@@ -135,7 +138,7 @@ export class DicomWebDatastore implements Datastore {
     }
     try {
       const build = kind === 'seg' ? buildDicomSeg : buildRtStruct;
-      return { object: build(labels, series, { labelNames: this.opts.labelNames, ...extra }), labels };
+      return { object: build(labels, series, { labelNames: this.opts.labelNames, labelCodes: this.opts.labelCodes, ...extra }), labels };
     } catch (e) {
       throw new ApiError('INVALID_PARAM', (e as Error).message);
     }

@@ -4,13 +4,14 @@ import { flipRasLps, makeVolume, type LabelVolume } from '../core/volume';
 import { labelValueByName, type LabelNames } from './labelStyle';
 import { seriesAffineLps } from './seriesGrid';
 import type { DicomSeriesInfo } from './seriesInfo';
-import { WBCT_CODING_SCHEME } from './writeDicomSeg';
 
 const SEGMENTATION_STORAGE = '1.2.840.10008.5.1.4.1.1.66.4';
+/** The private coding scheme older wbct versions wrote as segment type, with the label value as code; still read. */
+const LEGACY_WBCT_CODING_SCHEME = '99WBCT';
 
 const first = (ds: dicomParser.DataSet | undefined, seqTag: string): dicomParser.DataSet | undefined => ds?.elements[seqTag]?.items?.[0]?.dataSet;
 
-/** Segment number -> label value: our private code when present, else the segment's label through the label list. */
+/** Segment number -> label value: the legacy private code when present, else the segment's label through the label list. */
 function segmentValues(ds: dicomParser.DataSet, names: LabelNames, source: string): Map<number, number> {
   const byName = labelValueByName(names);
   const out = new Map<number, number>();
@@ -19,7 +20,7 @@ function segmentValues(ds: dicomParser.DataSet, names: LabelNames, source: strin
     const number = s.uint16('x00620004')!;
     const type = first(s, 'x0062000f');
     const label = (s.string('x00620005') ?? '').trim();
-    const value = type?.string('x00080102')?.trim() === WBCT_CODING_SCHEME ? Number(type.string('x00080100')) : byName.get(label);
+    const value = type?.string('x00080102')?.trim() === LEGACY_WBCT_CODING_SCHEME ? Number(type.string('x00080100')) : byName.get(label);
     if (value === undefined || !Number.isInteger(value) || value < 1 || value > 255) throw new Error(`${source}: segment ${number} "${label}" has no label value in the label list`);
     out.set(number, value);
   }

@@ -1,9 +1,11 @@
 import * as dcmjs from 'dcmjs';
+import type { LabelCodes } from '../core/codedConcept';
 import type { LabelVolume } from '../core/volume';
 import { labelColorRgb } from '../core/labelColors';
 import { labelName, presentLabels, type LabelNames } from './labelStyle';
 import { writeFileAtomicSync } from '../util/atomicWrite';
 import { datasetToPart10, dicomDateTime, newUid } from './part10';
+import { segmentCodeAttributes } from './segmentCoding';
 import { segReferenceDataset } from './segReference';
 import { assertOnSeriesGrid } from './seriesGrid';
 import type { DicomSeriesInfo } from './seriesInfo';
@@ -18,6 +20,11 @@ export interface DerivedObjectOptions {
   readonly algorithmVersion?: string;
 }
 
+export interface DicomSegOptions extends DerivedObjectOptions {
+  /** Label name -> its category / type / modifier codes; a label without an entry gets a generic SNOMED CT coding. */
+  readonly labelCodes?: LabelCodes;
+}
+
 /** What a derived object (SEG or RTSTRUCT) contains, for logs and for the caller's bookkeeping. */
 export interface DerivedObjectResult {
   readonly bytes: Buffer;
@@ -26,10 +33,6 @@ export interface DerivedObjectResult {
   /** Segment / ROI number -> label value and name, in file order. */
   readonly items: readonly { readonly number: number; readonly label: number; readonly name: string }[];
 }
-
-const SEG_CATEGORY = { CodeValue: '91723000', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Anatomical Structure' };
-/** Private coding scheme ("99" prefix, PS3.16 8.2): the bundle's label values, named by its label list. */
-export const WBCT_CODING_SCHEME = '99WBCT';
 
 /** Slices (0-based k) on which each label occurs, in one pass. */
 function slicesPerLabel(labels: LabelVolume): Map<number, number[]> {
@@ -62,7 +65,7 @@ function packFrames(labels: LabelVolume, frames: readonly { label: number; k: nu
  * Builds a DICOM SEG (binary, one segment per non-empty label, frames only where the segment occurs) for a label
  * map on the source series' grid, referencing the source per frame.
  */
-export function buildDicomSeg(labels: LabelVolume, series: DicomSeriesInfo, opts: DerivedObjectOptions): DerivedObjectResult {
+export function buildDicomSeg(labels: LabelVolume, series: DicomSeriesInfo, opts: DicomSegOptions): DerivedObjectResult {
   assertOnSeriesGrid(labels, series, 'DICOM SEG');
   const present = presentLabels(labels);
   if (present.length === 0) throw new Error('DICOM SEG: the label map is empty (no label other than 0); a SEG needs at least one segment');
@@ -93,8 +96,7 @@ export function buildDicomSeg(labels: LabelVolume, series: DicomSeriesInfo, opts
     const segmentNumber = seg._addSegmentMetadata({
       SegmentLabel: name.slice(0, 64),
       SegmentDescription: name.slice(0, 64),
-      SegmentedPropertyCategoryCodeSequence: SEG_CATEGORY,
-      SegmentedPropertyTypeCodeSequence: { CodeValue: String(label), CodingSchemeDesignator: WBCT_CODING_SCHEME, CodeMeaning: name.slice(0, 64) },
+      ...segmentCodeAttributes(name, opts.labelCodes),
       SegmentAlgorithmType: 'AUTOMATIC',
       SegmentAlgorithmName: algorithm.slice(0, 64),
       RecommendedDisplayCIELabValue: dcmjs.data.Colors.rgb2DICOMLAB(rgb.map((c) => c / 255)).map((v) => Math.round(v)),
@@ -120,7 +122,7 @@ function finishSegDataset(ds: dcmjs.NaturalDataset): void {
 }
 
 /** Writes {@link buildDicomSeg}'s file atomically to `outPath`. */
-export function writeDicomSeg(labels: LabelVolume, series: DicomSeriesInfo, outPath: string, opts: DerivedObjectOptions): DerivedObjectResult {
+export function writeDicomSeg(labels: LabelVolume, series: DicomSeriesInfo, outPath: string, opts: DicomSegOptions): DerivedObjectResult {
   const result = buildDicomSeg(labels, series, opts);
   writeFileAtomicSync(outPath, result.bytes);
   return result;

@@ -11,6 +11,8 @@ import { LabelVolume, makeVolume } from '../core/volume';
 import { collectGarbage } from '../util/collectGarbage';
 import { DEFAULT_LIMITS } from '../core/resourceLimits';
 import { checkResampleBudget } from '../transforms/resampleBudget';
+import { writeFileAtomic } from '../util/atomicWrite';
+import { labelReport } from './labelReport';
 
 export interface SegmentHooks {
   readonly signal?: AbortSignal;
@@ -22,7 +24,8 @@ const seconds = (from: number) => (performance.now() - from) / 1000;
 /**
  * The inference template on one file, each stage timed into the latencies: load -> the recipe's pre-transforms
  * (RAS, isotropic spacing, intensity steps) -> Gaussian sliding window with the recipe's roi, streamed to argmax ->
- * nearest-neighbour inversion to the input grid -> label counts -> label file (image or DICOM).
+ * nearest-neighbour inversion to the input grid -> label counts (and the structure statistics and preview a request
+ * asks for, from the input read again) -> label file (image or DICOM), then the preview.
  */
 export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks: SegmentHooks = {}): Promise<SegmentResult> {
   const { signal, onProgress } = hooks;
@@ -89,12 +92,14 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   const labelCounts = Array.from(histogram);
   let top = 255;
   while (top > 0 && labelCounts[top] === 0) top--;
+  const report = await labelReport(req, labels, source.series !== undefined, req.limits ?? DEFAULT_LIMITS);
   const tPost = seconds(tPost0);
 
   signal?.throwIfAborted();
   stage('write');
   const tWrite0 = performance.now();
   await writeLabels(req, labels, source);
+  if (report.preview) await writeFileAtomic(report.preview.path, report.preview.png);
   const tWrite = seconds(tWrite0);
 
   return {
@@ -105,6 +110,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
     shape: labels.shape,
     labelCounts: labelCounts.slice(0, Math.max(top + 1, recipe.classes)),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(report.statistics && { statistics: report.statistics }),
   };
 }
 
@@ -113,6 +119,6 @@ async function writeLabels(req: SegmentRequest, labels: LabelVolume, source: Omi
   if (format === 'image') return writeImage(req.outputPath, labels, { dtype: req.outputDtype ?? 'uint8', like: source.imageInfo });
   const { labelNames, algorithmName, seriesDescription } = req.recipe;
   const opts = { labelNames, algorithmName, seriesDescription };
-  if (format === 'dicom-seg') writeDicomSeg(labels, source.series!, req.outputPath, opts);
+  if (format === 'dicom-seg') writeDicomSeg(labels, source.series!, req.outputPath, { ...opts, labelCodes: req.recipe.labelCodes });
   else writeRtStruct(labels, source.series!, req.outputPath, opts);
 }

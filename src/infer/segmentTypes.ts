@@ -1,7 +1,9 @@
+import type { LabelCodes } from '../core/codedConcept';
 import type { ResourceLimits } from '../core/resourceLimits';
 import type { Vec3 } from '../core/volume';
 import type { PreprocessSpec } from '../transforms';
 import type { Precision } from '../model/segmentationNetwork';
+import type { StatisticsReport } from '../report/structureStatistics';
 
 /** The contract between callers (CLI, server app) and the segmentation pipeline. */
 
@@ -21,6 +23,8 @@ export interface InferRecipe {
   readonly classes: number;
   /** Label value -> structure name (DICOM SEG / RTSTRUCT). */
   readonly labelNames: Readonly<Record<string, string>>;
+  /** Label name -> SNOMED CT category / type / laterality of its DICOM SEG segment; default a generic coding. */
+  readonly labelCodes?: LabelCodes;
   /** Recorded in DICOM outputs (SEG segment algorithm, RTSTRUCT ROI generation). */
   readonly algorithmName: string;
   readonly seriesDescription: string;
@@ -49,6 +53,10 @@ export interface SegmentRequest {
   readonly limits?: ResourceLimits;
   /** The network's arithmetic, default `fp32` (exact); `bf16` is a faster approximation (oneDNN engine). */
   readonly precision?: Precision;
+  /** Per-structure statistics over the input CT in the result (TotalSegmentator's statistics.json), default off. */
+  readonly statistics?: boolean;
+  /** Where to write a PNG preview (axial, coronal, sagittal planes with the labels over the CT), after the label file. */
+  readonly previewPath?: string;
 }
 
 export interface SegmentLatencies {
@@ -73,6 +81,8 @@ export interface SegmentResult {
   /** Voxel count per label value 0..classes-1 (and above, if a label map ever held more). */
   readonly labelCounts: readonly number[];
   readonly peakRssBytes: number;
+  /** Set when the request asked for `statistics`: the structures present, by name. */
+  readonly statistics?: StatisticsReport;
 }
 
 export interface SegmentProgress {

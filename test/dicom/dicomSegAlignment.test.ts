@@ -3,11 +3,12 @@ import * as path from 'node:path';
 import { flipRasLps } from '../../src/core/volume';
 import { writeDicomSeg } from '../../src/dicom/writeDicomSeg';
 import { readDicomSeg } from '../../src/dicom/readDicomSeg';
+import { BUNDLE_TERMINOLOGY } from '../../src/apps/totalseg/bundleTerminology';
 import { craniumCt } from '../helpers/testSeries';
 import { defined } from '../helpers/defined';
 import { describeWithOracle, maxAbsDiffRows, ORACLE_DIR, SHARED_DIR } from '../helpers/oracle';
 import { craniumCase, sharedLabelNames, type CraniumVariant } from './helpers/craniumSeries';
-import { dciodvfyErrors, dcmdumpErrors, describeWithTools, run, SYSTEM_PYTHON } from './helpers/externalTools';
+import { dciodvfyErrors, dciodvfyFindings, dcmdumpErrors, describeWithTools, run, SYSTEM_PYTHON } from './helpers/externalTools';
 import { sampleOnGrid } from './helpers/gridCompare';
 import { removeTempDirs } from './helpers/syntheticSeries';
 
@@ -31,9 +32,9 @@ describeWithOracle('DICOM SEG alignment (oracle cranium CT)', () => {
       }
 
       const segFile = path.join(path.dirname(c.dir), 'seg.dcm');
-      const written = writeDicomSeg(c.labels, c.series, segFile, { labelNames: sharedLabelNames() });
+      const written = writeDicomSeg(c.labels, c.series, segFile, { labelNames: sharedLabelNames(), labelCodes: BUNDLE_TERMINOLOGY });
       expect(written.items.map((s) => [s.label, s.name])).toEqual([[1, 'spleen'], [5, 'liver']]);
-      expect(dciodvfyErrors(segFile)).toEqual([]);
+      expect(dciodvfyFindings(segFile)).toEqual({ errors: [], codeWarnings: [] });
       expect(dcmdumpErrors(segFile)).toEqual([]);
 
       const raw = path.join(path.dirname(c.dir), 'seg_labels.raw');

@@ -22,6 +22,8 @@ import { inferAnswerParts, rawRequest, slicerMultipartBody } from '../server/har
 import { describeWithRunner, newRunner, TINY_MODEL } from '../server/harness/realRunner';
 import { sharedLabelNames } from './helpers/craniumSeries';
 import { describeWithTools } from './helpers/externalTools';
+import { expectedSegmentCodes, segmentCodes } from './helpers/segmentCodes';
+import { BUNDLE_TERMINOLOGY } from '../../src/apps/totalseg/bundleTerminology';
 import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from './helpers/orthanc';
 import { removeTempDirs, tempDir } from './helpers/syntheticSeries';
 import { wholeBodySegmenter } from '../../src/apps/totalseg/segmenter';
@@ -156,6 +158,10 @@ describeWithOracle('wbct serve on a DICOMweb datastore (real Orthanc)', () => {
         const segs = await segFilesInOrthanc();
         expect(segs.map((s) => s.description)).toEqual(['wbct:final']);
         const inOrthanc: LabelVolume = readDicomSeg(defined(segs[0], 'the SEG in Orthanc').file, series, sharedLabelNames());
+        // The datastore codes its segments with the bundle's SNOMED CT table.
+        const codes = segmentCodes(defined(segs[0], 'the SEG in Orthanc').file);
+        expect(codes.map((c) => c.label)).toContain('liver');
+        expect(codes).toEqual(codes.map((c) => expectedSegmentCodes(c.label, BUNDLE_TERMINOLOGY)));
         expect(Buffer.from(inOrthanc.data).equals(Buffer.from(corrected))).toBe(true);
 
         const after = JSON.parse((await rawRequest(port, 'GET', '/datastore/?output=all')).body.toString('utf8'));

@@ -2,6 +2,7 @@ import type { InferRecipe } from '../../infer/segmentTypes';
 import type { Volume } from '../../core/volume';
 import { preprocessForNetwork, type IntensityStep, type Preprocessed } from '../../transforms';
 import { BUNDLE_CHANNEL_NAMES } from './bundleLabels';
+import { BUNDLE_TERMINOLOGY } from './bundleTerminology';
 
 /** The bundle's two models: `model.pt` at 1.5 mm ("highres") and `model_lowres.pt` at 3.0 mm. */
 export type Resolution = 'highres' | 'lowres';
@@ -23,6 +24,7 @@ export function wholeBodyRecipe(resolution: Resolution): InferRecipe {
     overlap: 0.25,
     classes: BUNDLE_CHANNEL_NAMES.length,
     labelNames: Object.fromEntries(BUNDLE_CHANNEL_NAMES.map((name, i) => [String(i), name])),
+    labelCodes: BUNDLE_TERMINOLOGY,
     algorithmName: 'wbct wholeBody_ct_segmentation',
     seriesDescription: `wbct ${resolution}`,
   };

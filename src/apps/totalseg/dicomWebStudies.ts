@@ -4,6 +4,7 @@ import { DicomWebDatastore } from '../../datastore/dicomWebDatastore';
 import type { VolumeReader } from '../../core/volumeReader';
 import { projectRoot } from '../../util/projectRoot';
 import { BUNDLE_CHANNEL_NAMES } from './bundleLabels';
+import { BUNDLE_TERMINOLOGY } from './bundleTerminology';
 
 /** A `--studies` value naming a DICOMweb server (`http(s)://host:port/dicom-web`) rather than a folder. */
 export function isDicomWebUrl(studies: string): boolean {
@@ -24,12 +25,12 @@ export interface DicomWebStudiesOptions {
 
 /**
  * The totalseg app's datastore on a PACS, as MONAI Label's `--studies http://.../dicom-web`: CT series are the images,
- * labels go back as DICOM SEG named with the bundle's labels. Checks the server answers (QIDO-RS) before returning,
- * so a wrong URL or credentials stop the start-up with the server's own error.
+ * labels go back as DICOM SEG named with the bundle's labels and coded with their SNOMED CT concepts. Checks the
+ * server answers (QIDO-RS) before returning, so a wrong URL or credentials stop the start-up with the server's own error.
  */
 export async function openDicomWebStudies(baseUrl: string, options: DicomWebStudiesOptions): Promise<DicomWebDatastore> {
   const labelNames = Object.fromEntries(BUNDLE_CHANNEL_NAMES.map((name, i) => [String(i), name]));
-  const datastore = new DicomWebDatastore({ baseUrl, auth: options.auth, cacheDir: options.cacheDir ?? defaultDicomWebCacheDir(), readVolume: options.readVolume, labelNames });
+  const datastore = new DicomWebDatastore({ baseUrl, auth: options.auth, cacheDir: options.cacheDir ?? defaultDicomWebCacheDir(), readVolume: options.readVolume, labelNames, labelCodes: BUNDLE_TERMINOLOGY });
   try {
     await datastore.listImages();
   } catch (e) {

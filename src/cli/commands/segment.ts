@@ -13,9 +13,11 @@ import { modelPath } from '../../apps/totalseg/pullModels';
 import { makeProgressBar } from '../progressBar';
 import { UsageError, oneOf } from '../usageError';
 import { defaultModelsDir } from './models';
+import { outputFileOption } from '../outputFileOption';
+import { writeFileAtomic } from '../../util/atomicWrite';
 
 export const segmentUsage =
-  'wbct segment <input.nii[.gz]|.nrrd|dicom folder|.zip> -o <output> [--format image|dicom-seg|rtstruct] [--lowres] [--weights file.pt|file.onnx] [--threads N] [--engine auto|onednn|onnxruntime] [--precision fp32|bf16] [--compare-exact] [--dtype uint8|float32] [--overlap 0.25]';
+  'wbct segment <input.nii[.gz]|.nrrd|dicom folder|.zip> -o <output> [--format image|dicom-seg|rtstruct] [--lowres] [--weights file.pt|file.onnx] [--threads N] [--engine auto|onednn|onnxruntime] [--precision fp32|bf16] [--compare-exact] [--dtype uint8|float32] [--overlap 0.25] [--statistics stats.json] [--preview preview.png]';
 
 const FORMATS: readonly OutputFormat[] = ['image', 'dicom-seg', 'rtstruct'];
 
@@ -33,6 +35,8 @@ export async function segmentCommand(argv: string[]): Promise<void> {
       format: { type: 'string', default: 'image' },
       precision: { type: 'string', default: 'fp32' },
       'compare-exact': { type: 'boolean', default: false },
+      statistics: { type: 'string' },
+      preview: { type: 'string' },
       ...ENGINE_OPTIONS,
     },
   });
@@ -52,6 +56,8 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   const compare = values['compare-exact'];
   if (compare && precision === 'fp32') throw new UsageError('--compare-exact compares a reduced --precision (bf16) with fp32; give --precision bf16');
   if (compare && outputFormat !== 'image') throw new UsageError('--compare-exact needs --format image');
+  const statisticsPath = outputFileOption('statistics', values.statistics);
+  const previewPath = outputFileOption('preview', values.preview, '.png');
 
   const runner = new SegmentationRunner({ threads, engine });
   const abort = new AbortController();
@@ -61,7 +67,14 @@ export async function segmentCommand(argv: string[]): Promise<void> {
   const request = { inputPath, recipe: wholeBodyRecipe(resolution), modelPath: weights, outputDtype: dtype, overlap, outputFormat };
   const scratch = compare ? await fs.mkdtemp(path.join(os.tmpdir(), 'wbct-exact-')) : undefined;
   try {
-    const result = await segmentWithBar(runner, { ...request, outputPath, precision }, `windows (${precision})`, abort.signal);
+    const extras = { statistics: statisticsPath !== undefined, previewPath };
+    const result = await segmentWithBar(runner, { ...request, ...extras, outputPath, precision }, `windows (${precision})`, abort.signal);
+    if (statisticsPath !== undefined) {
+      const statistics = result.statistics ?? {};
+      await writeFileAtomic(statisticsPath, `${JSON.stringify(statistics, null, 2)}\n`);
+      process.stderr.write(`statistics of ${Object.keys(statistics).length} structures -> ${statisticsPath}\n`);
+    }
+    if (previewPath !== undefined) process.stderr.write(`preview -> ${previewPath}\n`);
     if (scratch) {
       const exactPath = path.join(scratch, `exact${path.extname(outputPath) === '.nrrd' ? '.nrrd' : '.nii.gz'}`);
       const exact = await segmentWithBar(runner, { ...request, outputPath: exactPath, precision: 'fp32' }, 'windows (fp32, exact)', abort.signal);

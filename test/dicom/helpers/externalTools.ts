@@ -30,10 +30,19 @@ export function run(cmd: string, args: readonly string[], timeoutMs = 120_000): 
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** dciodvfy (dicom3tools) "Error" lines for a file: the IOD validation this project holds every written object to. */
-export function dciodvfyErrors(file: string): string[] {
+/**
+ * dciodvfy (dicom3tools) on a file, one run: its "Error" lines (the IOD validation this project holds every written
+ * object to), and its "Warning" lines about coded entries (coding scheme designator, code value or meaning), which a
+ * SEG's standard segment codes must not raise either.
+ */
+export function dciodvfyFindings(file: string): { errors: string[]; codeWarnings: string[] } {
   const r = run('dciodvfy', [file]);
-  return `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /^Error/.test(l));
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n');
+  return { errors: lines.filter((l) => /^Error/.test(l)), codeWarnings: lines.filter((l) => /^Warning/.test(l) && /Cod(e|ing)/i.test(l)) };
+}
+
+export function dciodvfyErrors(file: string): string[] {
+  return dciodvfyFindings(file).errors;
 }
 
 /** dcmdump (dcmtk) errors: non-zero exit or "E:" lines mean the file does not parse cleanly. */
