@@ -11,6 +11,8 @@ export interface WholeBodyRunParams {
   readonly swBatchSize: number;
   readonly outputDtype: LabelDtype;
   readonly precision: Precision;
+  /** Per-structure statistics in the answer's params (`statistics`), TotalSegmentator's statistics.json. */
+  readonly statistics: boolean;
 }
 
 /** The engine's precisions, exact first, and what to say when a request asks for one it lacks. */
@@ -21,7 +23,7 @@ export interface PrecisionChoice {
 
 /**
  * The request params this model understands, over its config defaults: `highres` (false selects the 3 mm model),
- * `sw_overlap`, `sw_batch_size`, `result_dtype`, `precision` (one the engine runs: fp32 always). `device`, `client_id`
+ * `sw_overlap`, `sw_batch_size`, `result_dtype`, `precision` (one the engine runs: fp32 always), `statistics`. `device`, `client_id`
  * and the rest are accepted and ignored.
  */
 export function wholeBodyRunParams(params: JsonObject, precisions: PrecisionChoice): WholeBodyRunParams {
@@ -33,5 +35,6 @@ export function wholeBodyRunParams(params: JsonObject, precisions: PrecisionChoi
   if (!precisions.available.includes(precision)) {
     throw new ApiError('INVALID_PARAM', `precision ${precision} is not available on this server's engine (${precisions.engine}); it runs ${precisions.available.join(', ')}`);
   }
-  return { resolution: highres ? 'highres' : 'lowres', overlap, swBatchSize, outputDtype, precision };
+  const statistics = boolOption('statistics', params.statistics ?? false);
+  return { resolution: highres ? 'highres' : 'lowres', overlap, swBatchSize, outputDtype, precision, statistics };
 }

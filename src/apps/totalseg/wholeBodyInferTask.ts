@@ -12,6 +12,7 @@ import { wholeBodyRunParams, type PrecisionChoice } from './inferParams';
 import type { EngineInfo } from '../../model/engineInfo';
 import type { Segmenter } from './segmenter';
 import { currentModelFile, type ModelFiles } from './modelVersions';
+import { statisticsJson } from '../../report/structureStatistics';
 
 export const WHOLE_BODY_MODEL = 'wholeBody_ct_segmentation';
 export const WHOLE_BODY_DESCRIPTION = 'A pre-trained SegResNet model for volumetric (3D) segmentation of the 104 whole body segments';
@@ -94,7 +95,7 @@ export class WholeBodyInferTask implements InferTask {
     const params = wholeBodyRunParams(request.params, this.precisions);
     const modelPath = this.requireWeights(params.resolution);
     const result = await this.options.segmenter.segment(
-      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize, limits: request.limits, precision: params.precision },
+      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize, limits: request.limits, precision: params.precision, statistics: params.statistics },
       request.onProgress,
       request.signal,
     );
@@ -106,6 +107,7 @@ export class WholeBodyInferTask implements InferTask {
         latencies: { pre: round2(l.pre), infer: round2(l.infer), invert: round2(l.invert), post: round2(l.post), write: round2(l.write), total: round2(l.total) },
         centroids: {},
         engine: result.engine,
+        ...(result.statistics && { statistics: statisticsJson(result.statistics) }),
       },
     };
   }
