@@ -25,13 +25,12 @@ interface Row {
 
 type SortKey = 'name' | 'label' | 'voxels' | 'volume' | 'intensity';
 const COLUMNS: readonly { key: SortKey | null; title: string }[] = [
-  { key: null, title: 'show' },
-  { key: 'label', title: '#' },
+  { key: null, title: '' },
   { key: 'name', title: 'structure' },
   { key: 'voxels', title: 'voxels' },
-  { key: 'volume', title: 'volume (ml)' },
-  { key: 'intensity', title: 'mean HU' },
-  { key: null, title: 'sd HU' },
+  { key: 'volume', title: 'ml' },
+  { key: 'intensity', title: 'HU' },
+  { key: null, title: 'sd' },
 ];
 
 export interface StructureTableEvents {
@@ -104,8 +103,8 @@ export class StructureTable {
       swatch.style.background = this.labels.css(row.label);
       const s = row.stats;
       const fixed = (n: number | undefined, digits: number) => (n === undefined ? '' : n.toFixed(digits));
-      const name = element('td', { className: 'name', title: s?.incomplete ? 'touches the border of the scan: the structure may continue outside it' : '' }, [swatch, row.name, s?.incomplete ? ' (incomplete)' : '']);
-      const tr = element('tr', {}, [element('td', {}, [show]), element('td', { textContent: String(row.label) }), name, element('td', { textContent: String(row.voxels) }), element('td', { textContent: fixed(s && s.volume / 1000, 2) }), element('td', { textContent: fixed(s?.intensity, 1) }), element('td', { textContent: fixed(s?.intensity_std, 1) })]);
+      const name = element('td', { className: 'name', title: `label ${row.label}${s?.incomplete ? '; * touches the border of the scan: the structure may continue outside it' : ''}` }, [swatch, row.name, s?.incomplete ? ' *' : '']);
+      const tr = element('tr', {}, [element('td', {}, [show]), name, element('td', { textContent: String(row.voxels) }), element('td', { textContent: fixed(s && s.volume / 1000, 2) }), element('td', { textContent: fixed(s?.intensity, 1) }), element('td', { textContent: fixed(s?.intensity_std, 1) })]);
       tr.dataset.label = String(row.label);
       name.addEventListener('click', () => this.events.goTo(row.label, row.stats));
       return tr;
