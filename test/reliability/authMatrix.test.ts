@@ -81,6 +81,9 @@ const ENDPOINTS: readonly Endpoint[] = [
   { method: 'get', path: '/model/{model}', url: `/model/${MODEL}`, needs: 'admin' },
   { method: 'get', path: '/model/info/{model}', url: `/model/info/${MODEL}`, needs: 'admin' },
   { method: 'get', path: '/logs/', url: '/logs/', needs: 'admin' },
+  { method: 'get', path: '/infer/jobs/', url: '/infer/jobs/', needs: 'user' },
+  { method: 'get', path: '/infer/jobs/{id}', url: '/infer/jobs/no-such-job-1', needs: 'user' },
+  { method: 'delete', path: '/infer/jobs/{id}', url: '/infer/jobs/no-such-job-1', needs: 'user' },
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
