@@ -190,6 +190,18 @@ describeWithBrowser('web page in headless Chromium', () => {
     expect(count.get(first)).toBe(Math.max(...count.values()));
   });
 
+  test('hovering shows the position, the HU and the structure under the pointer', async () => {
+    const box = (await page.locator('#viewer').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2 + 3);
+    await page.waitForFunction(() => /mm/.test(document.getElementById('hover')?.textContent ?? ''));
+    const text = (await page.textContent('#hover')) ?? '';
+    expect(text).toMatch(/^-?\d+\.\d, -?\d+\.\d, -?\d+\.\d mm\s+-?\d+ HU/);
+    // The centre of the head is labelled (by these random weights): its structure's name follows.
+    const names = Object.values(((await (await fetch(`${server.url}/ui/config.json`)).json()) as { labels: Record<string, { name: string }> }).labels).map((l) => l.name);
+    expect(names).toContain(/HU\s+(\S+)$/.exec(text.trim())?.[1]);
+  });
+
   test('clicking a structure centres the viewer on its centroid', async () => {
     const stats = await page.evaluate(() => window.wbct.statistics() ?? {});
     const [name, s] = Object.entries(stats)[0]!;

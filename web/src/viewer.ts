@@ -49,14 +49,17 @@ export class Viewer {
     this.nv = nv;
   }
 
+  /** Radiological convention in every view: the patient's right on the screen's left, and the nose left in sagittal (as the previews). */
   static async attach(canvas: HTMLCanvasElement, labels: LabelTable, onHover: (h: HoverInfo) => void): Promise<Viewer> {
-    const nv = new Niivue({ backColor: [0.05, 0.05, 0.07, 1], isRadiologicalConvention: true, dragAndDropEnabled: false, show3Dcrosshair: false, crosshairColor: [1, 0.85, 0, 0.6], multiplanarShowRender: SHOW_RENDER.NEVER, logLevel: 'error' });
+    const nv = new Niivue({ backColor: [0.05, 0.05, 0.07, 1], isRadiologicalConvention: true, dragAndDropEnabled: false, show3Dcrosshair: false, crosshairColor: [1, 0.85, 0, 0.6], multiplanarShowRender: SHOW_RENDER.NEVER, sagittalNoseLeft: true, logLevel: 'error' });
     await nv.attachToCanvas(canvas);
     const viewer = new Viewer(nv, labels);
-    nv.onLocationChange = (location: unknown) => {
-      const info = viewer.hoverAt(location as { mm: ArrayLike<number>; frac: ArrayLike<number>; values: { value: number }[] });
+    canvas.addEventListener('mousemove', (event) => {
+      const rect = canvas.getBoundingClientRect();
+      const dpr = window.devicePixelRatio || 1;
+      const info = viewer.hoverAt([(event.clientX - rect.left) * dpr, (event.clientY - rect.top) * dpr]);
       if (info) onHover(info);
-    };
+    });
     return viewer;
   }
 
@@ -179,15 +182,23 @@ export class Viewer {
     return [mm[0], mm[1], mm[2]];
   }
 
-  private hoverAt(location: { mm: ArrayLike<number>; frac: ArrayLike<number>; values: { value: number }[] }): HoverInfo | null {
+  /** What lies under a canvas pixel (device pixels): RAS mm, the CT's HU and the label; null outside the slices. */
+  private hoverAt(canvasPos: [number, number]): HoverInfo | null {
     const back = this.nv.back;
     const bitmap = this.nv.drawBitmap;
     if (!back?.dimsRAS) return null;
-    const vox = this.nv.frac2vox([location.frac[0]!, location.frac[1]!, location.frac[2]!]);
+    const frac = this.nv.canvasPos2frac(canvasPos);
+    if (frac[0] < 0 || frac[0] > 1 || frac[1] < 0 || frac[1] > 1 || frac[2] < 0 || frac[2] > 1) return null;
+    const mm = this.nv.frac2mm(frac);
+    const point: [number, number, number] = [mm[0], mm[1], mm[2]];
+    const vox = back.mm2vox(point);
+    const hu = back.getValue(vox[0], vox[1], vox[2]);
+    // The drawing bitmap is in RAS voxel order (frac2vox), not the file's.
+    const ras = this.nv.frac2vox(frac);
     const [nx, ny] = [back.dimsRAS[1]!, back.dimsRAS[2]!];
-    const index = vox[0] + vox[1] * nx + vox[2] * nx * ny;
+    const index = ras[0] + ras[1] * nx + ras[2] * nx * ny;
     const label = bitmap && index >= 0 && index < bitmap.length ? bitmap[index]! : 0;
-    return { mm: [location.mm[0]!, location.mm[1]!, location.mm[2]!], hu: location.values[0]?.value ?? NaN, label };
+    return { mm: point, hu, label };
   }
 
   /** The drawing layer's colour table: the server's label colours, hidden structures transparent. */
