@@ -8,7 +8,7 @@ import { TINY_MODEL } from '../../server/harness/realRunner';
 export const CLI = path.join(projectRoot(), 'dist', 'src', 'cli', 'main.js');
 
 export interface ServerProcessOptions {
-  /** The studies folder (kept across restarts when the caller passes the same one). */
+  /** The studies folder (kept across restarts when the caller passes the same one), or a DICOMweb URL. */
   readonly studiesDir: string;
   /** Holds model.pt / model_lowres.pt; filled with the tiny weights when empty. */
   readonly modelsDir: string;
