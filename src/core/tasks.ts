@@ -62,6 +62,8 @@ export interface InferTask {
   admit?(request: InferAdmission): Promise<void>;
   /** The weights file served by `GET /model/{name}`, or null when none is on disk. */
   modelPath(): string | null;
+  /** The weights file a run with these params would use (workers of a distributed queue fetch it by checksum). */
+  weightsFile?(params: JsonObject): string;
 }
 
 /** What a long-running job (train, batch infer, scoring) gets: a cancel signal and a log of progress lines. */

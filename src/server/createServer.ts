@@ -25,7 +25,8 @@ import { DEFAULT_LIMITS, type ResourceLimits } from '../core/resourceLimits';
 import { ClientRequestCounter } from './tasks/clientRequestCounter';
 import { ServerLog } from './serverLog';
 import { SessionStore } from './sessions/sessionStore';
-import { InferQueue } from './tasks/inferQueue';
+import { LocalInferBackend } from './tasks/localInferBackend';
+import type { InferBackend, WorkerPortal } from '../core/inferBackend';
 import { InferJobs } from './tasks/inferJobs';
 import { TaskRunner } from './tasks/taskRunner';
 
@@ -46,6 +47,8 @@ export interface ServerOptions {
   readonly auth?: AuthConfig | null;
   /** The web page's files, served at `/` and `/ui/`; absent = no page. */
   readonly ui?: UiAssets;
+  /** Model runs through a distributed queue (`wbct serve --queue`): its backend and worker endpoints. Default: in this process. */
+  readonly distributed?: { readonly backend: InferBackend; readonly portal: WorkerPortal };
 }
 
 /** The Express app, plus what the server holds beyond it. */
@@ -64,13 +67,14 @@ export function createServer(app: App, options: ServerOptions): WbctServer {
   const sessions =
     options.sessions === false ? null : new SessionStore({ dir: options.sessions?.dir ?? path.join(workDir, 'sessions'), readVolume: options.readVolume, defaultExpiry: options.sessions?.defaultExpiry });
   const limits: ResourceLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const inferQueue = new InferQueue({ maxWaiting: limits.maxQueuedInfers });
+  const inferBackend = options.distributed?.backend ?? new LocalInferBackend(app, { maxWaiting: limits.maxQueuedInfers });
   const context: ServerContext = {
     app,
     log,
     auth: new AuthService(options.auth ?? null),
-    inferQueue,
-    inferJobs: new InferJobs({ queue: inferQueue }),
+    inferBackend,
+    workerPortal: options.distributed?.portal,
+    inferJobs: new InferJobs({ queue: inferBackend }),
     clientRequests: new ClientRequestCounter(limits.maxRequestsPerClient),
     trainRunner: new TaskRunner({ kind: 'Train', log }),
     batchInferRunner: new TaskRunner({ kind: 'Batch Infer', log }),
@@ -100,7 +104,7 @@ export function createServer(app: App, options: ServerOptions): WbctServer {
   const shutdown = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(sweep);
-      await Promise.all([context.inferQueue.close(), context.trainRunner.close(), context.batchInferRunner.close(), context.scoringRunner.close()]);
+      await Promise.all([context.inferBackend.close(), context.trainRunner.close(), context.batchInferRunner.close(), context.scoringRunner.close()]);
       await app.close();
       await scratch.release();
     })());

@@ -7,7 +7,7 @@ import { apiErrorOfLimit } from '../core/limitErrors';
 import { storageErrorOf } from './http/storageErrors';
 import type { JsonObject } from '../core/json';
 import { ORIGINAL_TAG } from '../core/datastore';
-import type { InferResult } from '../core/tasks';
+import type { InferOutcome } from '../core/inferBackend';
 import type { ServerContext } from './serverContext';
 
 /** Result formats the label writer supports; MONAI Label's default is `.nii.gz`, Slicer asks for `.nrrd`. */
@@ -65,14 +65,14 @@ export async function runInference(ctx: ServerContext, input: InferInput): Promi
   const params: JsonObject = { ...input.params, model: input.model, image: input.imageId ?? input.imagePath };
   const limits = ctx.limits;
   const job = ctx.inferJobs.open({ id: input.jobId, model: input.model, owner: input.owner, signal: input.signal });
-  let result: InferResult;
+  let result: InferOutcome;
   try {
     await task.admit?.({ imagePath: input.imagePath, params, limits, imageName: input.imageId ?? 'the uploaded image' });
-    const run = (signal: AbortSignal) => {
-      job.running();
-      return task.run({ imagePath: input.imagePath, outputPath, params, signal, limits, onProgress: (p) => job.progress(p) });
-    };
-    result = await ctx.inferQueue.run(run, job.signal, job.id);
+    const saveLabel = savesLabel ? { imageId: input.imageId as string, tag: labelTagOf(input.params), info: { model: input.model, params } } : undefined;
+    result = await ctx.inferBackend.run(
+      { jobId: job.id, model: input.model, imageId: input.imageId, imagePath: input.imagePath, outputPath, params, limits, saveLabel },
+      { signal: job.signal, onStart: () => job.running(), onProgress: (p) => job.progress(p) },
+    );
   } catch (e) {
     await fs.rm(outputPath, { force: true });
     const error = inferError(ctx, input, job.cancelledByRequest ? new ApiError('INFER_CANCELLED', `inference job "${job.id}" was cancelled (DELETE /infer/jobs/${job.id})`) : e);
@@ -81,7 +81,7 @@ export async function runInference(ctx: ServerContext, input: InferInput): Promi
   }
   const output: InferOutput = { labelPath: result.labelPath, fileName, params: result.params, cleanup: () => fs.rm(result.labelPath, { force: true }) };
   try {
-    if (savesLabel) await saveOriginal(ctx, input, output);
+    if (savesLabel && !result.labelSaved) await saveOriginal(ctx, input, output);
   } catch (e) {
     await output.cleanup();
     job.finish('failed', e instanceof Error ? e.message : String(e));

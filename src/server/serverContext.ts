@@ -3,7 +3,7 @@ import type { App } from '../core/app';
 import type { VolumeReader } from '../core/volumeReader';
 import type { SessionStore } from './sessions/sessionStore';
 import type { ServerLog } from './serverLog';
-import type { InferQueue } from './tasks/inferQueue';
+import type { InferBackend, WorkerPortal } from '../core/inferBackend';
 import type { InferJobs } from './tasks/inferJobs';
 import type { TaskRunner } from './tasks/taskRunner';
 import type { UploadLimits } from './http/multipartUpload';
@@ -15,7 +15,10 @@ export interface ServerContext {
   readonly app: App;
   readonly log: ServerLog;
   readonly auth: AuthService;
-  readonly inferQueue: InferQueue;
+  /** Runs the model runs: in this process, or through a distributed queue's workers. */
+  readonly inferBackend: InferBackend;
+  /** The worker endpoints' side of a distributed queue; absent when runs are local. */
+  readonly workerPortal?: WorkerPortal;
   /** Every inference queued, running or recently finished, for the progress API. */
   readonly inferJobs: InferJobs;
   readonly trainRunner: TaskRunner;

@@ -169,9 +169,9 @@ describe('protocol: infer options, save_label and errors', () => {
     expect(res.body.detail).toMatch(detail);
   });
 
-  test('missing weights name the file (404); a model failure is 500 with detail; a non-image upload is 415', async () => {
+  test('missing weights name the file (503 MODEL_UNAVAILABLE); a model failure is 500 with detail; a non-image upload is 415', async () => {
     fs.rmSync(path.join(t.modelsDir, 'model_lowres.pt'));
-    const missing = await request(t.server).post(`/infer/${MODEL}?image=case001`).field('params', JSON.stringify({ ...SLICER_PARAMS, highres: false })).expect(404);
+    const missing = await request(t.server).post(`/infer/${MODEL}?image=case001`).field('params', JSON.stringify({ ...SLICER_PARAMS, highres: false })).expect(503);
     expect(missing.body.detail).toMatch(/model_lowres\.pt/);
     seg.segment = () => Promise.reject(new Error('onnxruntime: bad allocation'));
     const failed = await request(t.server).post(`/infer/${MODEL}?image=case001`).field('params', JSON.stringify(SLICER_PARAMS)).expect(500);
@@ -218,7 +218,7 @@ describe('protocol: infer queue', () => {
     const first = startInfer();
     await waitFor(() => seg.requests.length === 1, { what: 'the first inference to reach the segmenter' });
     const second = startInfer();
-    await waitFor(() => t.server.context.inferQueue.waitingCount === 1, { what: 'one inference waiting in the queue' });
+    await waitFor(() => t.server.context.inferBackend.order().length === 2, { what: 'one inference running and one waiting' });
     const third = await request(t.server).post(`/infer/${MODEL}?image=case001`).field('params', JSON.stringify(SLICER_PARAMS)).expect(429);
     expect(third.body.detail).toMatch(/Inference queue is full \(1 running, 1 waiting\)/);
     expect(seg.requests).toHaveLength(1);
@@ -233,12 +233,12 @@ describe('protocol: infer queue', () => {
     const first = startInfer();
     await waitFor(() => seg.requests.length === 1, { what: 'the first inference to reach the segmenter' });
     const queued = startInfer();
-    await waitFor(() => t.server.context.inferQueue.waitingCount === 1, { what: 'one inference waiting in the queue' });
+    await waitFor(() => t.server.context.inferBackend.order().length === 2, { what: 'one inference running and one waiting' });
     queued.cut();
-    await waitFor(() => t.server.context.inferQueue.waitingCount === 0, { what: 'the disconnected inference to leave the queue' });
+    await waitFor(() => t.server.context.inferBackend.order().length === 1, { what: 'the disconnected inference to leave the queue' });
     first.cut();
     await waitFor(() => seg.aborted.length === 1, { what: 'the running inference to be aborted' });
-    await waitFor(() => !t.server.context.inferQueue.busy, { what: 'the inference queue to be idle' });
+    await waitFor(() => t.server.context.inferBackend.order().length === 0, { what: 'the inference queue to be idle' });
     expect(seg.requests).toHaveLength(1);
     seg.release();
     // The server still answers.

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiError } from '../../core/errors';
+import type { JsonObject } from '../../core/json';
 import type { InferAdmission, InferRequest, InferResult, InferTask, InferTaskInfo } from '../../core/tasks';
 import { readImageHeader } from '../../io';
 import { SPACING_MM, type Resolution } from './bundleRecipe';
@@ -54,6 +55,10 @@ export class WholeBodyInferTask implements InferTask {
   modelPath(): string | null {
     const file = currentModelFile(this.options.modelFiles, 'highres');
     return fs.existsSync(file) ? file : null;
+  }
+
+  weightsFile(params: JsonObject): string {
+    return this.requireWeights(wholeBodyRunParams(params, this.precisions).resolution);
   }
 
   /** Why `resolution` cannot run (its weights file is missing, and how to get it), or null when it can. */
