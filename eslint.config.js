@@ -19,8 +19,9 @@ const LAYERS = {
   tasks: ['core', 'util'],
   'train-bridge': ['core', 'util', 'io', 'transforms', 'weights', 'model', 'infer'],
   server: ['core', 'util'],
+  scale: ['core', 'util'],
   apps: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'report', 'datastore', 'tasks', 'train-bridge'],
-  cli: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'report', 'datastore', 'tasks', 'train-bridge', 'server', 'apps'],
+  cli: ['core', 'util', 'io', 'transforms', 'weights', 'dicom', 'model', 'infer', 'report', 'datastore', 'tasks', 'train-bridge', 'server', 'scale', 'apps'],
 };
 
 /** The import-boundary part alone (also used by test/lint to prove that a forbidden import fails). */

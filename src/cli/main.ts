@@ -3,6 +3,7 @@ import { convertCommand, convertUsage } from './commands/convert';
 import { modelsCommand, modelsUsage } from './commands/models';
 import { segmentCommand, segmentUsage } from './commands/segment';
 import { serveCommand, serveUsage } from './commands/serve';
+import { workerCommand, workerUsage } from './commands/worker';
 import { UsageError } from './usageError';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
@@ -10,6 +11,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
   serve: { run: serveCommand, usage: serveUsage },
   convert: { run: convertCommand, usage: convertUsage },
   models: { run: modelsCommand, usage: modelsUsage },
+  worker: { run: workerCommand, usage: workerUsage },
 };
 
 const usage = `usage:\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}\n`;

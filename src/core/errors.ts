@@ -36,6 +36,8 @@ export const ERROR_CATALOGUE = {
   QUEUE_FULL: { status: 429, description: 'The inference queue is full; the client should retry later.' },
   LOGIN_THROTTLED: { status: 429, description: 'Too many failed logins for the user name or from the address; `Retry-After` says when to try again.' },
   MODEL_UNAVAILABLE: { status: 503, description: "The model's weights are not on this server yet; the detail says how to get them." },
+  QUEUE_UNAVAILABLE: { status: 503, description: "The distributed job queue (Redis) is not reachable; inference resumes when it is back." },
+  NOT_A_WORKER: { status: 401, description: 'A worker endpoint was called without the worker credential.' },
   SHUTTING_DOWN: { status: 503, description: 'The server is stopping and takes no new work.' },
   STORAGE_FULL: { status: 507, description: 'The server has no space left to store the request (disk or quota full); nothing was stored.' },
   STORAGE_UNAVAILABLE: { status: 503, description: "The server's storage refused the operation (I/O error, read-only, too many open files); nothing was stored." },

@@ -19,6 +19,7 @@ import { scoringRoutes } from './routes/scoringRoutes';
 import { sessionRoutes } from './routes/sessionRoutes';
 import { trainRoutes } from './routes/trainRoutes';
 import { uiRoutes, type UiAssets } from './routes/uiRoutes';
+import { workerRoutes } from './routes/workerRoutes';
 import { openScratchDir } from './scratchDir';
 import type { ServerContext } from './serverContext';
 import { DEFAULT_LIMITS, type ResourceLimits } from '../core/resourceLimits';
@@ -90,7 +91,7 @@ export function createServer(app: App, options: ServerOptions): WbctServer {
   server.set('query parser', 'simple');
   server.disable('x-powered-by');
   server.use(requestLogger(log));
-  for (const routes of [infoRoutes, activeLearningRoutes, datastoreRoutes, inferJobRoutes, inferRoutes, trainRoutes, sessionRoutes, scoringRoutes, batchInferRoutes, modelRoutes, logRoutes]) {
+  for (const routes of [infoRoutes, activeLearningRoutes, datastoreRoutes, inferJobRoutes, inferRoutes, trainRoutes, sessionRoutes, scoringRoutes, batchInferRoutes, modelRoutes, logRoutes, workerRoutes]) {
     server.use(routes(context));
   }
   if (context.auth.enabled) server.use(authRoutes(context));

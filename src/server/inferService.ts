@@ -68,7 +68,7 @@ export async function runInference(ctx: ServerContext, input: InferInput): Promi
   let result: InferOutcome;
   try {
     await task.admit?.({ imagePath: input.imagePath, params, limits, imageName: input.imageId ?? 'the uploaded image' });
-    const saveLabel = savesLabel ? { imageId: input.imageId as string, tag: labelTagOf(input.params), info: { model: input.model, params } } : undefined;
+    const saveLabel = savesLabel ? { imageId: input.imageId, tag: labelTagOf(input.params), info: { model: input.model, params } } : undefined;
     result = await ctx.inferBackend.run(
       { jobId: job.id, model: input.model, imageId: input.imageId, imagePath: input.imagePath, outputPath, params, limits, saveLabel },
       { signal: job.signal, onStart: () => job.running(), onProgress: (p) => job.progress(p) },

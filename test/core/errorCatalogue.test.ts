@@ -22,7 +22,7 @@ describe('error catalogue', () => {
 
   test('only the server\'s own failures are 5xx', () => {
     const serverSide = codes.filter((c) => ERROR_CATALOGUE[c].status >= 500).sort();
-    expect(serverSide).toEqual(['INFER_FAILED', 'INTERNAL', 'MODEL_UNAVAILABLE', 'SHUTTING_DOWN', 'STORAGE_FULL', 'STORAGE_UNAVAILABLE']);
+    expect(serverSide).toEqual(['INFER_FAILED', 'INTERNAL', 'MODEL_UNAVAILABLE', 'QUEUE_UNAVAILABLE', 'SHUTTING_DOWN', 'STORAGE_FULL', 'STORAGE_UNAVAILABLE']);
   });
 
   test('every code is raised somewhere in src (no dead entries)', () => {

@@ -13,6 +13,9 @@ import { createServer } from '../../server/createServer';
 import { serve } from '../../server/serve';
 import { uiAssetsPresent } from '../../server/routes/uiRoutes';
 import { webAssets } from '../webAssets';
+import { Coordinator } from '../../scale/coordinator';
+import { redactedRedisUrl } from '../../scale/redisUrl';
+import { QUEUE_OPTIONS, queueUrlFromArgs, workerTokenFromArgs } from './queueOptions';
 import { projectRoot } from '../../util/projectRoot';
 import { makeProgressBar } from '../progressBar';
 import { UsageError } from '../usageError';
@@ -23,7 +26,7 @@ import { ENGINE_OPTIONS, engineFromArgs } from './engineOptions';
 import { engineInfo } from '../../model/engineInfo';
 
 export const serveUsage =
-  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--engine auto|onednn|onnxruntime] [--auth users.json] [--no-pull] [limits: --max-upload-mb N --max-decompressed-mb N --max-input-voxels N --max-extent-mm N --max-resampled-voxels N --max-upsampling N --max-queued-infers N --max-requests-per-client N]   MONAI Label server';
+  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--engine auto|onednn|onnxruntime] [--auth users.json] [--no-pull] [--queue redis://host:port --worker-token T [--attempts 3]] [limits: --max-upload-mb N --max-decompressed-mb N --max-input-voxels N --max-extent-mm N --max-resampled-voxels N --max-upsampling N --max-queued-infers N --max-requests-per-client N]   MONAI Label server';
 
 /** The folder `npm start` serves when no --studies is given: created on first start. */
 export function defaultStudiesDir(): string {
@@ -44,9 +47,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
       ...dicomWebServeOptions,
       ...LIMIT_OPTIONS,
       ...ENGINE_OPTIONS,
+      ...QUEUE_OPTIONS,
+      attempts: { type: 'string', default: '3' },
     },
   });
   const limits = limitsFromArgs(values);
+  const queueUrl = queueUrlFromArgs(values.queue);
+  const workerToken = queueUrl === undefined ? undefined : workerTokenFromArgs(values['worker-token'], '--worker-token');
+  const attempts = Number(values.attempts);
+  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 20)) throw new UsageError(`--attempts must be an integer in [1, 20], got "${values.attempts}"`);
   const engineChoice = engineFromArgs(values.engine);
   const engine = engineInfo(engineChoice);
   const port = Number(values.port);
@@ -87,11 +96,23 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   const ui = webAssets();
   const page = ui !== null && uiAssetsPresent(ui);
-  const server = createServer(app, { readVolume, auth: values.auth ? loadAuthConfig(values.auth) : null, limits, ui: page ? ui : undefined });
+  const coordinator = queueUrl && workerToken ? new Coordinator(app, { redisUrl: queueUrl, workerToken, attempts, log: (m, f) => process.stderr.write(`${m} ${JSON.stringify(f ?? {})}\n`) }) : undefined;
+  const server = createServer(app, {
+    readVolume,
+    auth: values.auth ? loadAuthConfig(values.auth) : null,
+    limits,
+    ui: page ? ui : undefined,
+    distributed: coordinator && { backend: coordinator, portal: coordinator },
+  });
+  if (coordinator) {
+    const ready = await Promise.race([coordinator.ready().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+    if (!ready) process.stderr.write(`warning: the queue at ${redactedRedisUrl(queueUrl as string)} does not answer yet; inference answers 503 until it does\n`);
+  }
   const running = await serve(server, { host: values.host, port });
   process.stderr.write(
     `wbct serving ${where} at ${running.url} (models in ${modelsDir}; network on ${engine.description}, precisions ${engine.precisions.join(', ')}${engine.note ? `; ${engine.note}` : ''})\n` +
-      (page ? `web page: ${running.url}/\n` : 'web page not served: its files are not built (npm run build) or @niivue/niivue is not installed\n'),
+      (page ? `web page: ${running.url}/\n` : 'web page not served: its files are not built (npm run build) or @niivue/niivue is not installed\n') +
+      (queueUrl ? `coordinator: inference runs on wbct workers through ${redactedRedisUrl(queueUrl)} (${attempts} attempts per job)\n` : ''),
   );
   await new Promise<void>((resolve) => running.http.once('close', () => resolve()));
 }

@@ -16,22 +16,28 @@ async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'un
   const ids = images === 'all' ? await datastore.listImages() : await datastore.unlabeledImages();
   const failed: string[] = [];
   let done = 0;
-  for (const [i, id] of ids.entries()) {
-    job.signal.throwIfAborted();
-    const started = Date.now();
-    try {
-      const imagePath = await datastore.imagePath(id);
-      const output = await runInference(ctx, { mayWriteLabels: true, owner, model, imageId: id, imagePath, params: { ...params, save_label: true, label_tag: params.label_tag ?? ORIGINAL_TAG }, signal: job.signal });
-      await output.cleanup();
-      done++;
-      job.log(`${i + 1}/${ids.length} ${id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    } catch (e) {
-      if (job.signal.aborted) throw e;
-      failed.push(id);
-      job.log(`${i + 1}/${ids.length} ${id}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+  const next = [...ids.entries()];
+  // As many images in flight as the backend runs at once: one in process, one per worker with a queue.
+  const lane = async () => {
+    for (let item = next.shift(); item !== undefined; item = next.shift()) {
+      const [i, id] = item;
+      job.signal.throwIfAborted();
+      const started = Date.now();
+      try {
+        const imagePath = await datastore.imagePath(id);
+        const output = await runInference(ctx, { mayWriteLabels: true, owner, model, imageId: id, imagePath, params: { ...params, save_label: true, label_tag: params.label_tag ?? ORIGINAL_TAG }, signal: job.signal });
+        await output.cleanup();
+        done++;
+        job.log(`${i + 1}/${ids.length} ${id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } catch (e) {
+        if (job.signal.aborted) throw e;
+        failed.push(id);
+        job.log(`${i + 1}/${ids.length} ${id}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
-  }
-  return { total: ids.length, done, failed };
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.inferBackend.parallelism, ids.length)) }, lane));
+  return { total: ids.length, done, failed: failed.sort() };
 }
 
 /** `POST /batch/infer/{model}?images=all|unlabeled`, `GET`/`DELETE /batch/infer`. */
