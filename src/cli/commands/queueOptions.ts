@@ -18,7 +18,7 @@ export function queueUrlFromArgs(value: string | undefined): string | undefined 
 
 /** The worker credential from `--worker-token` (or `--token` for a worker) or WBCT_WORKER_TOKEN; at least 16 characters. */
 export function workerTokenFromArgs(value: string | undefined, flag: string): string {
-  const token = value ?? process.env.WBCT_WORKER_TOKEN;
+  const token = value ?? (process.env.WBCT_WORKER_TOKEN || undefined);
   if (token === undefined) throw new UsageError(`${flag} (or WBCT_WORKER_TOKEN) is required with a queue: the credential workers and the coordinator share`);
   if (token.length < 16) throw new UsageError(`the worker credential must be at least 16 characters (got ${token.length})`);
   return token;
