@@ -7,7 +7,8 @@ import { TINY_MODEL } from '../server/harness/realRunner';
 import { testImage } from '../server/harness/imageFiles';
 import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
 import { waitFor } from '../helpers/waitFor';
-import { describeWithRedis, freePort, TestRedis } from './harness/redisServer';
+import { freePort } from '../helpers/freePort';
+import { describeWithRedis, TestRedis } from './harness/redisServer';
 import { startWorker, type WorkerProcess } from './harness/workerProcess';
 
 /**

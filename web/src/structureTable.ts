@@ -1,7 +1,10 @@
 import { element } from './dom.js';
 import type { LabelTable } from './labelTable.js';
 
-/** One structure's statistics as the server computes them (`statistics` in the infer answer's params). */
+/**
+ * One structure's statistics as the server sends them (`statistics` in the infer answer's params): the JSON of
+ * src/report/structureStatistics.ts, restated here because the page is compiled on its own, against the API only.
+ */
 export interface StructureStatistics {
   readonly label: number;
   readonly voxels: number;

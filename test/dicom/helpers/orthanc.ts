@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import { freePort } from '../../helpers/freePort';
 import * as path from 'node:path';
 import { waitFor } from '../../helpers/waitFor';
 import { tempDir } from './syntheticSeries';
@@ -17,16 +17,6 @@ export interface RunningOrthanc {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts a throw-away Orthanc with the DICOMweb plugin: random free HTTP port, storage in a temp folder, basic auth,
