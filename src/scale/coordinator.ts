@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Job, Queue, QueueEvents } from 'bullmq';
@@ -10,7 +10,7 @@ import type { JsonObject } from '../core/json';
 import type { InferProgress } from '../core/tasks';
 import { sha256OfFile } from '../util/fileChecksum';
 import { moveFileAtomic } from '../util/moveFileAtomic';
-import { CANCEL_CHANNEL, INFER_QUEUE, savedKey, type InferJobData } from './inferJobData';
+import { cancelledKey, CANCEL_CHANNEL, INFER_QUEUE, savedKey, WEIGHTS_KEY, type InferJobData } from './inferJobData';
 import { redactedRedisUrl } from './redisUrl';
 
 export interface CoordinatorOptions {
@@ -19,19 +19,28 @@ export interface CoordinatorOptions {
   readonly workerToken: string;
   /** Tries per job before it fails (a worker that dies mid-job costs one). Default 3. */
   readonly attempts?: number;
+  /** Jobs allowed to wait for a worker; one more answers 429 QUEUE_FULL. Default 256. */
+  readonly maxWaiting?: number;
   readonly log?: (message: string, fields?: JsonObject) => void;
 }
 
 interface Pending {
+  /** The queue's job id: the progress API's id plus a random part, so a client's id never names a Redis key. */
+  readonly queueId: string;
   readonly execution: InferExecution;
   readonly hooks: InferHooks;
   readonly resolve: (outcome: InferOutcome) => void;
   readonly reject: (e: unknown) => void;
+  /** In Redis (the add returned): only then can its absence there mean it was lost. */
+  queued: boolean;
   started: boolean;
+  settled: boolean;
 }
 
 /** Workers not heard of for this long are dropped from `GET /workers/`. */
 const WORKER_FORGOTTEN_MS = 5 * 60 * 1000;
+/** How often waiting requests are checked against Redis (a job can vanish: Redis restarted without persistence). */
+const SWEEP_MS = 5000;
 
 /**
  * `wbct serve --queue`: every model run becomes a BullMQ job on Redis (ids and options only); `wbct worker`
@@ -41,37 +50,44 @@ const WORKER_FORGOTTEN_MS = 5 * 60 * 1000;
  */
 export class Coordinator implements InferBackend, WorkerPortal {
   /** Images a batch puts in the queue at once (all of them are in Redis, so none is lost when this process restarts). */
-  readonly parallelism = 256;
+  readonly parallelism: number;
   private readonly queue: Queue;
   private readonly events: QueueEvents;
   /** Commands of our own (cancel announcements, saved-label marks); fails fast while Redis is away. */
   private readonly redis: IORedis;
+  /** By queue id. */
   private readonly pending = new Map<string, Pending>();
+  /** Progress API id -> queue id. */
+  private readonly queueIds = new Map<string, string>();
+  /** Queue ids of jobs not yet started, in the order they were queued. */
   private readonly waiting: string[] = [];
-  private readonly weights = new Map<string, string>();
   private readonly workerStatus = new Map<string, WorkerStatus>();
-  private readonly token: Buffer;
+  private readonly tokenDigest: Buffer;
   private readonly attempts: number;
+  private readonly sweep: NodeJS.Timeout;
 
   constructor(
     private readonly app: App,
     private readonly options: CoordinatorOptions,
   ) {
     const url = options.redisUrl;
+    this.parallelism = options.maxWaiting ?? 256;
     this.queue = new Queue(INFER_QUEUE, { connection: { url, enableOfflineQueue: false, maxRetriesPerRequest: 1 } });
     this.events = new QueueEvents(INFER_QUEUE, { connection: { url, maxRetriesPerRequest: null } });
     this.redis = new IORedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 200, 2000) });
     // ioredis reports a lost connection as an error event on every retry; the 503 answers say it to clients.
     for (const emitter of [this.queue, this.events, this.redis] as { on(event: 'error', fn: (e: Error) => void): unknown }[]) emitter.on('error', () => undefined);
-    this.token = Buffer.from(options.workerToken, 'utf8');
+    this.tokenDigest = digest(options.workerToken);
     this.attempts = options.attempts ?? 3;
     this.events.on('active', ({ jobId }) => this.started(jobId));
-    this.events.on('progress', ({ jobId, data }) => this.pending.get(jobId)?.hooks.onProgress(data as unknown as InferProgress));
+    this.events.on('progress', ({ jobId, data }) => this.live(jobId)?.hooks.onProgress(data as unknown as InferProgress));
     this.events.on('failed', ({ jobId, failedReason }) => this.failed(jobId, failedReason));
     this.events.on('stalled', ({ jobId }) => this.requeued(jobId));
     this.events.on('waiting', ({ jobId }) => {
       if (this.pending.get(jobId)?.started) this.requeued(jobId);
     });
+    this.sweep = setInterval(() => void this.sweepVanished(), SWEEP_MS);
+    this.sweep.unref();
   }
 
   /** Resolves once Redis answers (the server starts listening after this). */
@@ -82,11 +98,13 @@ export class Coordinator implements InferBackend, WorkerPortal {
   async run(execution: InferExecution, hooks: InferHooks): Promise<InferOutcome> {
     hooks.signal.throwIfAborted();
     this.requireRedis();
+    if (this.waiting.length >= this.parallelism) throw new ApiError('QUEUE_FULL', `Inference queue is full (${this.waiting.length} jobs wait for a worker); try again later`);
     const task = this.app.infers.get(execution.model);
     if (!task?.weightsFile) throw new ApiError('MODEL_NOT_FOUND', `Model "${execution.model}" cannot run on workers (it names no weights file)`);
     const weightsPath = task.weightsFile(execution.params);
     const checksum = await sha256OfFile(weightsPath);
-    this.weights.set(checksum, weightsPath);
+    // In Redis, so that a coordinator restarted with jobs in the queue still serves their model version.
+    await this.redis.hset(WEIGHTS_KEY, checksum, weightsPath).catch((e: unknown) => Promise.reject(this.unavailable(e)));
     const data: InferJobData = {
       model: execution.model,
       params: execution.params,
@@ -97,87 +115,81 @@ export class Coordinator implements InferBackend, WorkerPortal {
       limits: execution.limits,
       saveLabel: execution.saveLabel,
     };
+    const queueId = `${execution.jobId}.${randomBytes(6).toString('hex')}`;
     const outcome = new Promise<InferOutcome>((resolve, reject) => {
-      this.pending.set(execution.jobId, { execution, hooks, resolve, reject, started: false });
+      this.pending.set(queueId, { queueId, execution, hooks, resolve, reject, queued: false, started: false, settled: false });
     });
-    this.waiting.push(execution.jobId);
+    this.queueIds.set(execution.jobId, queueId);
+    this.waiting.push(queueId);
+    const onAbort = () => void this.cancel(queueId, hooks.signal.reason);
     try {
-      await this.queue.add('infer', data, { jobId: execution.jobId, attempts: this.attempts, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: true, removeOnFail: true });
-    } catch (e) {
-      this.forget(execution.jobId);
-      throw this.unavailable(e);
-    }
-    const onAbort = () => void this.cancel(execution.jobId, hooks.signal.reason);
-    hooks.signal.addEventListener('abort', onAbort, { once: true });
-    try {
+      try {
+        await this.queue.add('infer', data, { jobId: queueId, attempts: this.attempts, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: true, removeOnFail: true });
+      } catch (e) {
+        throw this.unavailable(e);
+      }
+      const queued = this.pending.get(queueId);
+      if (queued) queued.queued = true;
+      // A cancel that came while the job was being queued is honoured now.
+      if (hooks.signal.aborted) onAbort();
+      else hooks.signal.addEventListener('abort', onAbort, { once: true });
       return await outcome;
     } finally {
       hooks.signal.removeEventListener('abort', onAbort);
-      this.forget(execution.jobId);
+      this.forget(queueId);
     }
   }
 
   positionOf(jobId: string): number | null {
-    const job = this.pending.get(jobId);
+    const queueId = this.queueIds.get(jobId);
+    const job = queueId === undefined ? undefined : this.pending.get(queueId);
     if (!job) return null;
     if (job.started) return 0;
-    const i = this.waiting.indexOf(jobId);
+    const i = this.waiting.indexOf(job.queueId);
     return i < 0 ? null : i + 1;
   }
 
   order(): readonly string[] {
-    return [...[...this.pending.values()].filter((p) => p.started).map((p) => p.execution.jobId), ...this.waiting];
+    const jobIdOf = (queueId: string) => this.pending.get(queueId)?.execution.jobId;
+    const running = [...this.pending.values()].filter((p) => p.started).map((p) => p.execution.jobId);
+    return [...running, ...this.waiting.map(jobIdOf).filter((id): id is string => id !== undefined)];
   }
 
+  /** Compares digests, so that neither the credential's bytes nor its length show in the time taken. */
   authorizes(header: string | undefined): boolean {
     const match = /^Bearer (.+)$/.exec(header ?? '');
-    if (!match) return false;
-    const given = Buffer.from(match[1]!, 'utf8');
-    return given.length === this.token.length && timingSafeEqual(given, this.token);
+    return match !== null && timingSafeEqual(digest(match[1]!), this.tokenDigest);
   }
 
-  async imageFor(jobId: string): Promise<WorkerFile> {
-    const pending = this.pending.get(jobId);
+  async imageFor(queueId: string): Promise<WorkerFile> {
+    const pending = this.live(queueId);
     if (pending) return { path: pending.execution.imagePath, name: path.basename(pending.execution.imagePath) };
     // A job queued before this coordinator restarted: a datastore image is found again by its id.
-    const data = await this.jobData(jobId);
-    if (!data.imageId) throw new ApiError('JOB_NOT_FOUND', `the input of job "${jobId}" was an upload that no longer exists (its request ended)`);
+    const data = await this.jobData(queueId);
+    if (!data.imageId) throw new ApiError('JOB_NOT_FOUND', `the input of job "${queueId}" was an upload that no longer exists (its request ended)`);
     const file = await this.app.datastore.imagePath(data.imageId);
     return { path: file, name: path.basename(file) };
   }
 
   async weightsFor(checksum: string): Promise<WorkerFile> {
-    const file = this.weights.get(checksum);
+    const file = await this.redis.hget(WEIGHTS_KEY, checksum).catch((e: unknown) => Promise.reject(this.unavailable(e)));
     if (!file || (await sha256OfFile(file).catch(() => null)) !== checksum) throw new ApiError('MODEL_FILE_MISSING', `no weights with SHA-256 ${checksum} on this coordinator`);
     return { path: file, name: path.basename(file) };
   }
 
-  async complete(jobId: string, labelTempPath: string, labelFileName: string, params: JsonObject): Promise<void> {
-    const pending = this.pending.get(jobId);
-    const data = pending ? undefined : await this.jobData(jobId);
+  async complete(queueId: string, labelTempPath: string, labelFileName: string, params: JsonObject): Promise<void> {
+    const pending = this.live(queueId);
+    const data = pending ? undefined : await this.jobData(queueId);
     const saveLabel = pending?.execution.saveLabel ?? data?.saveLabel;
-    let labelSaved = false;
-    if (saveLabel) {
-      labelSaved = true;
-      if ((await this.redis.exists(savedKey(jobId)).catch((e: unknown) => Promise.reject(this.unavailable(e)))) === 0) {
-        // The datastore takes the file it is given; the answer still needs the upload itself.
-        const copy = `${labelTempPath}.stored`;
-        await fs.copyFile(labelTempPath, copy);
-        try {
-          await this.app.datastore.saveLabel(saveLabel.imageId, saveLabel.tag, { tempPath: copy, fileName: labelFileName }, { ...saveLabel.info, params });
-        } finally {
-          await fs.rm(copy, { force: true });
-        }
-        await this.redis.set(savedKey(jobId), '1', 'EX', 24 * 3600);
-        this.options.log?.('label stored for a job', { job: jobId, image: saveLabel.imageId, tag: saveLabel.tag });
-      }
-    }
-    if (!pending) {
+    if (saveLabel) await this.storeOnce(queueId, saveLabel, labelTempPath, labelFileName, params);
+    // Cancelled (or failed) while the result was on its way: nobody waits for it any more.
+    if (!pending || pending.settled) {
       await fs.rm(labelTempPath, { force: true });
       return;
     }
     await moveFileAtomic(labelTempPath, pending.execution.outputPath);
-    pending.resolve({ labelPath: pending.execution.outputPath, params, labelSaved });
+    pending.settled = true;
+    pending.resolve({ labelPath: pending.execution.outputPath, params, labelSaved: saveLabel !== undefined });
   }
 
   heartbeat(status: Omit<WorkerStatus, 'lastSeen'>): void {
@@ -187,13 +199,39 @@ export class Coordinator implements InferBackend, WorkerPortal {
   workers(): readonly WorkerStatus[] {
     const now = Date.now();
     for (const [name, w] of this.workerStatus) if (now - Date.parse(w.lastSeen) > WORKER_FORGOTTEN_MS) this.workerStatus.delete(name);
-    return [...this.workerStatus.values()].sort((a, b) => a.name.localeCompare(b.name));
+    // Workers know the queue's id; people know the progress API's.
+    const jobIdOf = (queueId: string | null) => (queueId === null ? null : (this.pending.get(queueId)?.execution.jobId ?? queueId));
+    return [...this.workerStatus.values()].map((w) => ({ ...w, currentJob: jobIdOf(w.currentJob) })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async close(): Promise<void> {
-    for (const p of this.pending.values()) p.reject(new ApiError('SHUTTING_DOWN', 'Server is shutting down; the inference was dropped'));
+    clearInterval(this.sweep);
+    for (const p of this.pending.values()) this.settle(p, new ApiError('SHUTTING_DOWN', 'Server is shutting down; the inference was dropped'));
     await Promise.allSettled([this.events.close(), this.queue.close()]);
     this.redis.disconnect();
+  }
+
+  /**
+   * Stores a job's label once, whichever of its attempts (or a worker thought dead) hands it in, and not at all once
+   * the job was cancelled: the first to claim the job's mark stores, a failed store gives the claim back.
+   */
+  private async storeOnce(queueId: string, destination: NonNullable<InferExecution['saveLabel']>, labelTempPath: string, labelFileName: string, params: JsonObject): Promise<void> {
+    const redisCall = <T>(p: Promise<T>) => p.catch((e: unknown) => Promise.reject(this.unavailable(e)));
+    if ((await redisCall(this.redis.exists(cancelledKey(queueId)))) === 1) return;
+    if ((await redisCall(this.redis.set(savedKey(queueId), 'storing', 'EX', 24 * 3600, 'NX'))) === null) return;
+    // The datastore takes the file it is given; the answer still needs the upload itself.
+    const copy = `${labelTempPath}.stored`;
+    try {
+      await fs.copyFile(labelTempPath, copy);
+      await this.app.datastore.saveLabel(destination.imageId, destination.tag, { tempPath: copy, fileName: labelFileName }, { ...destination.info, params });
+    } catch (e) {
+      await this.redis.del(savedKey(queueId)).catch(() => undefined);
+      throw e;
+    } finally {
+      await fs.rm(copy, { force: true });
+    }
+    await this.redis.set(savedKey(queueId), 'stored', 'EX', 24 * 3600).catch(() => undefined);
+    this.options.log?.('label stored for a job', { job: queueId, image: destination.imageId, tag: destination.tag });
   }
 
   private requireRedis(): void {
@@ -205,61 +243,86 @@ export class Coordinator implements InferBackend, WorkerPortal {
     return new ApiError('QUEUE_UNAVAILABLE', `The job queue at ${redactedRedisUrl(this.options.redisUrl)} is not reachable (${e instanceof Error ? e.message : String(e)}); inference resumes when it is back`);
   }
 
-  private async jobData(jobId: string): Promise<InferJobData> {
-    const job = await Job.fromId<InferJobData>(this.queue, jobId).catch((e: unknown) => Promise.reject(this.unavailable(e)));
-    if (!job) throw new ApiError('JOB_NOT_FOUND', `no queued job "${jobId}"`);
+  private async jobData(queueId: string): Promise<InferJobData> {
+    const job = await Job.fromId<InferJobData>(this.queue, queueId).catch((e: unknown) => Promise.reject(this.unavailable(e)));
+    if (!job) throw new ApiError('JOB_NOT_FOUND', `no queued job "${queueId}"`);
     return job.data;
   }
 
-  private started(jobId: string): void {
-    const job = this.pending.get(jobId);
+  private live(queueId: string): Pending | undefined {
+    const job = this.pending.get(queueId);
+    return job && !job.settled ? job : undefined;
+  }
+
+  private settle(job: Pending, error: unknown): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.reject(error);
+  }
+
+  private started(queueId: string): void {
+    const job = this.live(queueId);
     if (!job || job.started) return;
     job.started = true;
-    const i = this.waiting.indexOf(jobId);
+    const i = this.waiting.indexOf(queueId);
     if (i >= 0) this.waiting.splice(i, 1);
     job.hooks.onStart();
   }
 
   /** A job whose worker died (stalled) or failed on an attempt that will be retried goes back in line. */
-  private requeued(jobId: string): void {
-    const job = this.pending.get(jobId);
+  private requeued(queueId: string): void {
+    const job = this.live(queueId);
     if (!job?.started) return;
     job.started = false;
-    this.waiting.unshift(jobId);
+    this.waiting.unshift(queueId);
     job.hooks.onProgress({ stage: 'queued', done: 0, total: 1 });
   }
 
   /** A job failed for good: a refusal of its input keeps its code (the worker sends "CODE: detail"), anything else is INFER_FAILED. */
-  private failed(jobId: string, reason: string): void {
-    const job = this.pending.get(jobId);
+  private failed(queueId: string, reason: string): void {
+    const job = this.live(queueId);
     if (!job) return;
     const refusal = /^([A-Z_]+): ([\s\S]*)$/.exec(reason);
     const code = refusal?.[1];
     if (code !== undefined && code in ERROR_CATALOGUE && ERROR_CATALOGUE[code as ErrorCode].status < 500) {
-      job.reject(new ApiError(code as ErrorCode, refusal?.[2]));
+      this.settle(job, new ApiError(code as ErrorCode, refusal?.[2]));
       return;
     }
-    job.reject(new ApiError('INFER_FAILED', `Failed to execute infer on the workers (${this.attempts} attempt${this.attempts === 1 ? '' : 's'}): ${reason}`));
+    this.settle(job, new ApiError('INFER_FAILED', `Failed to execute infer on the workers (${this.attempts} attempt${this.attempts === 1 ? '' : 's'}): ${reason}`));
   }
 
   /** A waiting job is removed from the queue; a running one is told to stop (its worker aborts between windows). */
-  private async cancel(jobId: string, reason: unknown): Promise<void> {
-    const job = this.pending.get(jobId);
-    job?.reject(reason);
-    try {
-      const removed = await this.queue.remove(jobId);
-      if (removed === 0) await this.redis.publish(CANCEL_CHANNEL, jobId);
-    } catch {
-      // An active job is locked and cannot be removed: its worker is told instead.
-      await this.redis.publish(CANCEL_CHANNEL, jobId).catch(() => undefined);
+  private async cancel(queueId: string, reason: unknown): Promise<void> {
+    const job = this.pending.get(queueId);
+    if (job) this.settle(job, reason);
+    await this.redis.set(cancelledKey(queueId), '1', 'EX', 24 * 3600).catch(() => undefined);
+    const removed = await this.queue.remove(queueId).catch(() => 0);
+    if (removed === 0) await this.redis.publish(CANCEL_CHANNEL, queueId).catch(() => undefined);
+  }
+
+  /** Requests whose job is no longer in Redis (it restarted without persistence, or was flushed) fail instead of waiting forever. */
+  private async sweepVanished(): Promise<void> {
+    if (this.redis.status !== 'ready') return;
+    for (const job of [...this.pending.values()]) {
+      if (job.settled || !job.queued) continue;
+      const state = await this.queue.getJobState(job.queueId).catch(() => null);
+      if (state === 'unknown' && this.live(job.queueId)) {
+        this.settle(job, new ApiError('INFER_FAILED', `the job left the queue without a result (Redis at ${redactedRedisUrl(this.options.redisUrl)} lost it: restarted without persistence?); run it again`));
+      }
     }
   }
 
-  private forget(jobId: string): void {
-    this.pending.delete(jobId);
-    const i = this.waiting.indexOf(jobId);
+  private forget(queueId: string): void {
+    const job = this.pending.get(queueId);
+    this.pending.delete(queueId);
+    if (job && this.queueIds.get(job.execution.jobId) === queueId) this.queueIds.delete(job.execution.jobId);
+    const i = this.waiting.indexOf(queueId);
     if (i >= 0) this.waiting.splice(i, 1);
   }
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
 }
 
 function resultExtensionOf(file: string): string {

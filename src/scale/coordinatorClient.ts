@@ -4,6 +4,17 @@ import { pipeline } from 'node:stream/promises';
 import type { WorkerStatus } from '../core/inferBackend';
 import type { JsonObject } from '../core/json';
 
+/** The coordinator answered with an error status (kept, so that a refusal is not retried like an outage). */
+export class CoordinatorError extends Error {
+  override name = 'CoordinatorError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A worker's HTTP calls to its coordinator, with the worker credential. */
 export class CoordinatorClient {
   constructor(
@@ -26,7 +37,11 @@ export class CoordinatorClient {
     for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
       try {
         res = await fetch(this.url(path), { method, body: init.body, signal: init.signal, headers: { Authorization: `Bearer ${this.token}`, ...init.headers } });
-        break;
+        // 503: the coordinator is up but cannot serve now (its Redis blinked, it is stopping): as unreachable.
+        if (res.status !== 503 || init.once || Date.now() + wait > deadline) break;
+        await res.body?.cancel();
+        await new Promise((r) => setTimeout(r, wait));
+        continue;
       } catch (e) {
         if (init.signal?.aborted || Date.now() + wait > deadline) throw new Error(`coordinator ${this.baseUrl} unreachable for ${method} ${path}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`);
         await new Promise((r) => setTimeout(r, wait));
@@ -40,7 +55,7 @@ export class CoordinatorClient {
       } catch {
         // not JSON
       }
-      throw new Error(`coordinator answered ${res.status} to ${method} ${path}: ${detail}`);
+      throw new CoordinatorError(res.status, `coordinator answered ${res.status} to ${method} ${path}: ${detail}`);
     }
     return res;
   }

@@ -6,7 +6,11 @@ import type { ResourceLimits } from '../core/resourceLimits';
 export const INFER_QUEUE = 'wbct-infer';
 export const CANCEL_CHANNEL = `${INFER_QUEUE}:cancel`;
 /** Marks a job whose label the coordinator has stored, so that a retried job's result is not stored twice. */
-export const savedKey = (jobId: string) => `${INFER_QUEUE}:saved:${jobId}`;
+export const savedKey = (queueId: string) => `${INFER_QUEUE}:saved:${queueId}`;
+/** Marks a cancelled job, so that a result still on its way is not stored. */
+export const cancelledKey = (queueId: string) => `${INFER_QUEUE}:cancelled:${queueId}`;
+/** Checksum -> weights file on the coordinator, for every model version a job was queued with. */
+export const WEIGHTS_KEY = `${INFER_QUEUE}:weights`;
 
 /** A job's payload: ids and options only. The image and the weights are fetched from the coordinator over HTTP. */
 export interface InferJobData {

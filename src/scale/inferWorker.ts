@@ -8,7 +8,7 @@ import type { JsonObject } from '../core/json';
 import { apiErrorOfLimit } from '../core/limitErrors';
 import { isLimitExceeded, type ResourceLimits } from '../core/resourceLimits';
 import type { InferProgress, InferResult } from '../core/tasks';
-import { CoordinatorClient } from './coordinatorClient';
+import { CoordinatorClient, CoordinatorError } from './coordinatorClient';
 import { CANCEL_CHANNEL, INFER_QUEUE, type InferJobData, type InferJobReturn } from './inferJobData';
 import { WeightsCache } from './weightsCache';
 
@@ -63,6 +63,9 @@ export class InferWorker {
   }
 
   async start(): Promise<void> {
+    // Files of jobs this worker was running when it was killed.
+    await fs.mkdir(this.options.cacheDir, { recursive: true });
+    for (const entry of await fs.readdir(this.options.cacheDir)) if (entry.startsWith('job-')) await fs.rm(path.join(this.options.cacheDir, entry), { recursive: true, force: true });
     const lockMs = this.options.lockMs ?? 30_000;
     const connection = { url: this.options.redisUrl, maxRetriesPerRequest: null };
     this.worker = new Worker<InferJobData, InferJobReturn>(INFER_QUEUE, (job, _token, signal) => this.process(job, signal), {
@@ -125,6 +128,8 @@ export class InferWorker {
       if (abort.aborted) throw new UnrecoverableError('cancelled');
       // The input itself was refused: another attempt would be refused too. The code travels in the reason.
       if (isApiError(e) && e.status < 500) throw new UnrecoverableError(`${e.code}: ${e.detail}`);
+      // The coordinator refused (the job's upload is gone, its model version unknown): retrying cannot help.
+      if (e instanceof CoordinatorError && e.status >= 400 && e.status < 500) throw new UnrecoverableError(`INFER_FAILED: ${e.message}`);
       if (isLimitExceeded(e)) {
         const refusal = apiErrorOfLimit(e);
         throw new UnrecoverableError(`${refusal.code}: ${refusal.detail}`);

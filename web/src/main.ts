@@ -132,7 +132,14 @@ async function startApp(config: UiConfig, user: UserInfo): Promise<void> {
         const status = statusOf(id);
         const item = element('li', { className: id === current ? 'selected' : '', title: id }, [element('span', { className: 'image-id', textContent: id }), element('span', { className: `badge ${status}`, textContent: status })]);
         item.dataset.image = id;
-        item.addEventListener('click', guarded(() => openImage(id)));
+        item.addEventListener(
+          'click',
+          guarded(async () => {
+            // A run's result belongs to the image it was run on.
+            if (running) return setStatus('a run is going on: wait for it or cancel it before opening another image', true);
+            await openImage(id);
+          }),
+        );
         return item;
       });
     byId('image-list').replaceChildren(...items);

@@ -1,4 +1,4 @@
-import type { Api } from './api.js';
+import { ApiFailure, type Api } from './api.js';
 import type { StatisticsReport } from './structureTable.js';
 
 export interface InferOutcome {
@@ -50,7 +50,8 @@ export function runInference(
   const form = new FormData();
   form.append('params', JSON.stringify(request.params));
   onProgress('sending', 0);
-  const answer = api.fetch('POST', `/infer/${encodeURIComponent(request.model)}?image=${encodeURIComponent(request.image)}&job_id=${jobId}`, { body: form });
+  const connection = new AbortController();
+  const answer = api.fetch('POST', `/infer/${encodeURIComponent(request.model)}?image=${encodeURIComponent(request.image)}&job_id=${jobId}`, { body: form, signal: connection.signal });
   let finished = false;
   const poll = async () => {
     while (!finished) {
@@ -89,8 +90,15 @@ export function runInference(
   })();
   return {
     result,
+    // The job is cancelled by id; before the server has registered it (the image is still being read), hanging up
+    // cancels the request instead.
     cancel: async () => {
-      await api.request('DELETE', `/infer/jobs/${jobId}`);
+      try {
+        await api.request('DELETE', `/infer/jobs/${jobId}`);
+      } catch (e) {
+        if (!(e instanceof ApiFailure && e.status === 404)) throw e;
+        connection.abort(new Error('cancelled before the server queued it'));
+      }
     },
   };
 }

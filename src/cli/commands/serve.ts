@@ -96,7 +96,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   const ui = webAssets();
   const page = ui !== null && uiAssetsPresent(ui);
-  const coordinator = queueUrl && workerToken ? new Coordinator(app, { redisUrl: queueUrl, workerToken, attempts, log: (m, f) => process.stderr.write(`${m} ${JSON.stringify(f ?? {})}\n`) }) : undefined;
+  const coordinator = queueUrl && workerToken ? new Coordinator(app, { redisUrl: queueUrl, workerToken, attempts, maxWaiting: Math.max(limits.maxQueuedInfers, 256), log: (m, f) => process.stderr.write(`${m} ${JSON.stringify(f ?? {})}\n`) }) : undefined;
   const server = createServer(app, {
     readVolume,
     auth: values.auth ? loadAuthConfig(values.auth) : null,

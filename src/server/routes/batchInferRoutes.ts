@@ -10,6 +10,22 @@ import type { JsonObject, JsonValue } from '../../core/json';
 import type { ServerContext } from '../serverContext';
 import { mountTaskStatusRoutes } from './taskStatusRoutes';
 
+/** Runs at most `n` of the given calls at a time, in arrival order. */
+function limiter(n: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async (call) => {
+    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    active++;
+    try {
+      return await call();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}
+
 /** Segments every (or every unlabeled) image through the infer queue, storing each result as the `original` label. */
 async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'unlabeled', params: JsonObject, owner: string, job: JobContext): Promise<JsonValue> {
   const datastore = ctx.app.datastore;
@@ -17,6 +33,9 @@ async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'un
   const failed: string[] = [];
   let done = 0;
   const next = [...ids.entries()];
+  // Fetching an image can be expensive (a DICOMweb series is downloaded and decoded): a few at a time, however many
+  // lanes wait on the backend.
+  const fetching = limiter(2);
   // As many images in flight as the backend runs at once: one in process, one per worker with a queue.
   const lane = async () => {
     for (let item = next.shift(); item !== undefined; item = next.shift()) {
@@ -24,7 +43,7 @@ async function batchInfer(ctx: ServerContext, model: string, images: 'all' | 'un
       job.signal.throwIfAborted();
       const started = Date.now();
       try {
-        const imagePath = await datastore.imagePath(id);
+        const imagePath = await fetching(() => datastore.imagePath(id));
         const output = await runInference(ctx, { mayWriteLabels: true, owner, model, imageId: id, imagePath, params: { ...params, save_label: true, label_tag: params.label_tag ?? ORIGINAL_TAG }, signal: job.signal });
         await output.cleanup();
         done++;

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import { ApiError } from '../../core/errors';
 import type { WorkerPortal } from '../../core/inferBackend';
-import { requireRole } from '../auth/requireRole';
+import { requireRole, userHasRole } from '../auth/requireRole';
 import { sendAttachment } from '../http/fileDownload';
 import { bodyObject, jsonBody } from '../http/jsonBody';
 import { multipartUpload, paramsField, requiredFileField } from '../http/multipartUpload';
@@ -48,8 +48,10 @@ function heartbeatOf(body: ReturnType<typeof bodyObject>) {
 export function workerRoutes(ctx: ServerContext): Router {
   const router = Router();
   const portal = ctx.workerPortal;
-  router.get('/workers/', requireRole(ctx.auth, 'user'), (_req, res) => {
+  router.get('/workers/', requireRole(ctx.auth, 'user'), (req, res) => {
     if (!portal) throw new ApiError('NOT_FOUND', 'this server runs inference itself (started without --queue): it has no workers');
+    // Job ids belong to their users: only an admin sees which job a worker runs.
+    const admin = userHasRole(req, 'admin');
     res.json(
       portal.workers().map((w) => ({
         name: w.name,
@@ -57,7 +59,7 @@ export function workerRoutes(ctx: ServerContext): Router {
         threads: w.threads,
         engine: w.engine,
         state: Date.now() - Date.parse(w.lastSeen) > LOST_AFTER_MS ? 'lost' : w.currentJob === null ? 'idle' : 'busy',
-        current_job: w.currentJob,
+        current_job: admin ? w.currentJob : null,
         jobs_done: w.jobsDone,
         last_seen: w.lastSeen,
       })),
