@@ -7,6 +7,7 @@
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { engineInfo } from '../src/model/engineInfo';
+import { probeWebGpu } from '../src/model/webGpuProbe';
 import { networkLogits } from '../src/model/networkLogits';
 import { OneDnnSession } from '../src/model/dnnl/oneDnnSession';
 import { buildSegResNetOnnx } from '../src/model/buildSegResNetOnnx';
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
   const configs: Array<{ name: string; open: (threads: number) => Promise<SegmentationNetwork> }> = [
     { name: 'onnxruntime fp32', open: (threads) => SegResNetSession.open(model, { threads, splitHead: false }) },
   ];
+  const gpu = probeWebGpu();
+  if (gpu.available) configs.push({ name: 'onnxruntime webgpu fp32', open: (threads) => SegResNetSession.open(model, { threads, splitHead: false, device: 'webgpu' }) });
+  else console.log(`WebGPU not measured: ${gpu.reason}`);
   if (dnnl.engine === 'onednn') {
     for (const precision of dnnl.precisions) {
       configs.push({ name: `onednn ${precision}`, open: (threads) => OneDnnSession.open(sd, { threads, precision, splitHead: false }) });

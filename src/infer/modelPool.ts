@@ -2,7 +2,7 @@ import { nativeBlendKernel } from '../model/dnnl/onednnAddon';
 import { defaultThreads } from '../model/cpuSessionOptions';
 import { openSegmentationNetwork, type NetworkOptions } from '../model/openNetwork';
 import type { BlendKernel } from './slidingWindow/slidingWindowInference';
-import type { EngineChoice, Precision, SegmentationNetwork } from '../model/segmentationNetwork';
+import type { Device, EngineChoice, Precision, SegmentationNetwork } from '../model/segmentationNetwork';
 
 /** Open networks by weights path and precision, so consecutive jobs on the same model skip the load. */
 export class ModelPool {
@@ -10,11 +10,12 @@ export class ModelPool {
 
   constructor(private readonly opts: { threads?: number; maxOpen?: number; engine?: EngineChoice } = {}) {}
 
-  get(weightsPath: string, precision: Precision = 'fp32'): Promise<SegmentationNetwork> {
-    const key = `${precision}:${weightsPath}`;
+  /** `device: 'webgpu'` runs the network on onnxruntime's WebGPU provider, whatever the pool's engine. */
+  get(weightsPath: string, precision: Precision = 'fp32', device: Device = 'cpu'): Promise<SegmentationNetwork> {
+    const key = `${device}:${precision}:${weightsPath}`;
     let s = this.sessions.get(key);
     if (!s) {
-      const options: NetworkOptions = { threads: this.opts.threads, engine: this.opts.engine, precision };
+      const options: NetworkOptions = { threads: this.opts.threads, engine: device === 'webgpu' ? 'webgpu' : this.opts.engine, precision };
       s = openSegmentationNetwork(weightsPath, options);
       s.catch(() => this.sessions.delete(key));
       // Highres and lowres both fit; anything beyond is evicted oldest first.

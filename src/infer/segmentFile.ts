@@ -32,7 +32,7 @@ export async function segmentFile(req: SegmentRequest, models: ModelPool, hooks:
   const { recipe } = req;
   const stage = (s: SegmentProgress['stage'], done = 0, total = 1) => onProgress?.({ stage: s, done, total });
   const tStart = performance.now();
-  const session = models.get(req.modelPath, req.precision); // loads while the image is read and preprocessed
+  const session = models.get(req.modelPath, req.precision, req.device); // loads while the image is read and preprocessed
 
   stage('load');
   const { pre, source } = await (async () => {

@@ -2,7 +2,7 @@ import type { LabelCodes } from '../core/codedConcept';
 import type { ResourceLimits } from '../core/resourceLimits';
 import type { Vec3 } from '../core/volume';
 import type { PreprocessSpec } from '../transforms';
-import type { Precision } from '../model/segmentationNetwork';
+import type { Device, Precision } from '../model/segmentationNetwork';
 import type { StatisticsReport } from '../report/structureStatistics';
 
 /** The contract between callers (CLI, server app) and the segmentation pipeline. */
@@ -53,6 +53,8 @@ export interface SegmentRequest {
   readonly limits?: ResourceLimits;
   /** The network's arithmetic, default `fp32` (exact); `bf16` is a faster approximation (oneDNN engine). */
   readonly precision?: Precision;
+  /** Where the network runs: `cpu` (the runner's engine, default) or `webgpu` (onnxruntime's WebGPU provider). */
+  readonly device?: Device;
   /** Per-structure statistics over the input CT in the result (TotalSegmentator's statistics.json), default off. */
   readonly statistics?: boolean;
   /** Where to write a PNG preview (axial, coronal, sagittal planes with the labels over the CT), after the label file. */

@@ -6,11 +6,16 @@ export interface Batch5d {
   readonly dims: readonly [number, number, number, number, number];
 }
 
-/** The CPU engines that run the network: oneDNN through this project's addon, or onnxruntime's CPU provider. */
-export type EngineName = 'onednn' | 'onnxruntime';
-/** What the server or CLI asks for: `auto` takes oneDNN when its addon loads, onnxruntime otherwise. */
+/**
+ * The engines that run the network: on the CPU, oneDNN through this project's addon or onnxruntime's CPU provider;
+ * on a GPU, onnxruntime's WebGPU provider (Dawn over Vulkan), where an adapter is there.
+ */
+export type EngineName = 'onednn' | 'onnxruntime' | 'webgpu';
+/** What the server or CLI asks for: `auto` takes oneDNN when its addon loads, onnxruntime otherwise (never the GPU by itself). */
 export type EngineChoice = EngineName | 'auto';
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'onednn', 'onnxruntime'];
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'onednn', 'onnxruntime', 'webgpu'];
+/** Where a request's network runs (the Slicer `device` option). */
+export type Device = 'cpu' | 'webgpu';
 
 /**
  * Arithmetic of the network's convolutions. `fp32` is exact (the parity tests hold); `bf16` runs convolutions on

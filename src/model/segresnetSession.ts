@@ -4,7 +4,7 @@ import { SEGRESNET_IO } from './buildSegResNetOnnx';
 import { cpuSessionOptions, defaultThreads } from './cpuSessionOptions';
 import { PointwiseHeadSession } from './pointwiseHeadSession';
 import { splitPointwiseHead } from './splitPointwiseHead';
-import type { Batch5d, SegmentationNetwork } from './segmentationNetwork';
+import type { Batch5d, Device, EngineName, SegmentationNetwork } from './segmentationNetwork';
 
 export interface SessionOptions {
   /** Intra-op threads; default all cores. */
@@ -14,6 +14,8 @@ export interface SessionOptions {
    * the bundle) and callers blend before the head: default true. False makes `predict` return the logits.
    */
   readonly splitHead?: boolean;
+  /** onnxruntime's execution provider: its CPU one (default) or WebGPU (the head stays on the CPU). */
+  readonly device?: Device;
 }
 
 
@@ -25,20 +27,25 @@ export interface SessionOptions {
  * measured with onnxruntime-node 1.30): 371 MB of logits per 96^3 window, or 113 MB of head input when split.
  */
 export class SegResNetSession implements SegmentationNetwork {
-  readonly engine = 'onnxruntime';
   readonly precision = 'fp32';
-  readonly description = `onnxruntime ${ort.env.versions.node ?? '?'} cpu, fp32`;
+  readonly engine: EngineName;
+  readonly description: string;
 
   private constructor(
+    device: Device,
     private readonly session: ort.InferenceSession,
     private readonly outputName: string,
     /** The final 1x1 convolution, when split off: apply it to blended `predict` outputs. */
     readonly head: PointwiseHeadSession | undefined,
-  ) {}
+  ) {
+    this.engine = device === 'webgpu' ? 'webgpu' : 'onnxruntime';
+    this.description = `onnxruntime ${ort.env.versions.node ?? '?'} ${device}, fp32`;
+  }
 
   static async open(model: string | Uint8Array, opts: SessionOptions = {}): Promise<SegResNetSession> {
     const threads = opts.threads ?? defaultThreads();
-    const options = cpuSessionOptions(threads);
+    const device = opts.device ?? 'cpu';
+    const options: ort.InferenceSession.SessionOptions = { ...cpuSessionOptions(threads), ...(device === 'webgpu' && { executionProviders: ['webgpu'] }) };
     const bytes = typeof model === 'string' ? await fs.readFile(model) : model;
     const split = opts.splitHead === false ? undefined : splitPointwiseHead(bytes);
     const session = await ort.InferenceSession.create(split?.backbone ?? bytes, options);
@@ -48,7 +55,7 @@ export class SegResNetSession implements SegmentationNetwork {
       throw new Error(`ONNX model has inputs [${session.inputNames.join(',')}] / outputs [${session.outputNames.join(',')}]; expected "${SEGRESNET_IO.input}" -> "${SEGRESNET_IO.output}" (convert it with \`wbct convert\`)`);
     }
     const head = split ? await PointwiseHeadSession.open(split.head, threads) : undefined;
-    return new SegResNetSession(session, outputName, head);
+    return new SegResNetSession(device, session, outputName, head);
   }
 
   /** Runs the network: [N, classes, D, H, W] logits, or [N, head inputs, D, H, W] when `head` is set (C order). */

@@ -1,9 +1,10 @@
+import { probeWebGpu, type WebGpuStatus } from '../model/webGpuProbe';
 import { defaultTrainScope, type TrainScope } from './trainScope';
 
 /** Which TensorFlow.js backend is in use: `tensorflow` is libtensorflow through tfjs-node(-gpu). */
-export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type TfBackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | TfBackendName;
-export type TfPackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
+export type TfPackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node' | '@tensorflow/tfjs-backend-webgpu' | '@tensorflow/tfjs-backend-wasm' | '@tensorflow/tfjs';
 
 export interface TfCandidate {
   readonly backend: TfBackendName;
@@ -16,6 +17,9 @@ export interface TfCandidate {
 const CANDIDATES: readonly TfCandidate[] = [
   { backend: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', gpu: true },
   { backend: 'tensorflow', package: '@tensorflow/tfjs-node', gpu: false },
+  // A GPU through WebGPU: @tensorflow/tfjs-backend-webgpu on Dawn's node binding (npm `webgpu`); neither is a
+  // dependency (Dawn is 130 MB and finds no adapter on a CPU machine): `npm install webgpu @tensorflow/tfjs-backend-webgpu@4.22.0`.
+  { backend: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', gpu: true },
   { backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false },
   { backend: 'cpu', package: '@tensorflow/tfjs', gpu: false },
 ];
@@ -43,11 +47,26 @@ function resolvable(id: string): boolean {
  * installed but broken still falls back to wasm when training starts, and the task's train_stats then name the
  * backend really used.
  */
-export function plannedTfBackend(): { package: TfPackage; native: boolean; scope: TrainScope } {
+export function plannedTfBackend(gpu: () => WebGpuStatus = probeWebGpu): { package: TfPackage; wholeNetwork: boolean; scope: TrainScope; note?: string } {
   const prefer = preferenceFromEnv();
   const candidates = tfCandidates(prefer);
-  const planned = candidates.find((c) => c.package === '@tensorflow/tfjs' || resolvable(c.package)) ?? candidates[0];
+  let note: string | undefined;
+  const usable = (c: TfCandidate) => {
+    if (c.package === '@tensorflow/tfjs') return true;
+    if (c.backend !== 'webgpu') return resolvable(c.package);
+    if (!resolvable(c.package) || !resolvable('webgpu')) return ((note = 'webgpu: not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu@4.22.0, on a machine with a GPU)'), false);
+    // The same Dawn over Vulkan as onnxruntime's WebGPU provider: no adapter for one is none for the other.
+    const status = gpu();
+    if (!status.available) note = `webgpu: ${status.reason}`;
+    return status.available;
+  };
+  const planned = candidates.find(usable) ?? candidates[0];
   if (!planned) throw new Error(`TensorFlow.js backend "${prefer}" is unknown (WBCT_TF_BACKEND: auto, ${CANDIDATES.map((c) => c.backend).filter((b, i, all) => all.indexOf(b) === i).join(', ')})`);
-  const native = planned.backend === 'tensorflow';
-  return { package: planned.package, native, scope: defaultTrainScope(native) };
+  const wholeNetwork = trainsWholeNetwork(planned.backend);
+  return { package: planned.package, wholeNetwork, scope: defaultTrainScope(wholeNetwork), note };
+}
+
+/** libtensorflow (tfjs-node, tfjs-node-gpu) and a GPU through WebGPU are fast enough to train the whole network. */
+export function trainsWholeNetwork(backend: TfBackendName): boolean {
+  return backend === 'tensorflow' || backend === 'webgpu';
 }

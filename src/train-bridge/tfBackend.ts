@@ -8,20 +8,34 @@ export interface TfBackendInfo {
   readonly backend: TfBackendName;
   /** The npm package that provides it. */
   readonly package: TfPackage;
-  /** libtensorflow (tfjs-node or tfjs-node-gpu): fast enough to train the whole network. */
-  readonly native: boolean;
+  /** libtensorflow (tfjs-node, tfjs-node-gpu) or a GPU (webgpu): fast enough to train the whole network. */
+  readonly wholeNetwork: boolean;
   readonly gpu: boolean;
   readonly convMode: Conv3dMode;
 }
 
 /** Loads a backend package (it registers its backend with tfjs); false when it is not installed or fails to load. */
-async function tryLoad(id: string): Promise<boolean> {
+async function tryLoad(id: TfPackage): Promise<boolean> {
   try {
+    if (id === '@tensorflow/tfjs-backend-webgpu') await giveNodeWebGpu();
     await import(id);
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * tfjs-backend-webgpu needs `navigator.gpu`; Dawn's node binding (npm `webgpu`, an ES module) provides it. Without a
+ * GPU adapter the backend then fails to initialise and the next candidate is taken.
+ */
+async function giveNodeWebGpu(): Promise<void> {
+  // A real dynamic import: TypeScript's CommonJS output turns `import()` into `require`, which an ES module refuses.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const importModule = new Function('id', 'return import(id)') as (id: string) => Promise<{ create(flags: string[]): unknown; globals: object }>;
+  const dawn = await importModule('webgpu');
+  Object.assign(globalThis, dawn.globals);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true, writable: true });
 }
 
 async function use(name: TfBackendName): Promise<boolean> {
@@ -34,10 +48,12 @@ async function use(name: TfBackendName): Promise<boolean> {
 }
 
 const INFO: Record<TfBackendName, Omit<TfBackendInfo, 'gpu' | 'package'>> = {
-  tensorflow: { backend: 'tensorflow', native: true, convMode: 'builtin' },
+  tensorflow: { backend: 'tensorflow', wholeNetwork: true, convMode: 'builtin' },
+  // tfjs-backend-webgpu 4.22 has Conv3D and both of its backprop kernels.
+  webgpu: { backend: 'webgpu', wholeNetwork: true, convMode: 'builtin' },
   // tfjs 4.22 wasm: Conv3D backprop kernels are wrong and Conv3D itself is slow; its XNNPACK Conv2D is ~20 GFLOP/s.
-  wasm: { backend: 'wasm', native: false, convMode: 'conv2d' },
-  cpu: { backend: 'cpu', native: false, convMode: 'builtin' },
+  wasm: { backend: 'wasm', wholeNetwork: false, convMode: 'conv2d' },
+  cpu: { backend: 'cpu', wholeNetwork: false, convMode: 'builtin' },
 };
 
 let selected: TfBackendInfo | undefined;

@@ -80,7 +80,7 @@ async function loadPairs(files: readonly ImageLabelFiles[], spacingMm: number, k
 export async function runTrainJob(job: TrainJob, hooks: TrainJobHooks = {}): Promise<TrainJobResult> {
   const log = hooks.onLog ?? (() => undefined);
   const backend = await initTfBackend(job.backend);
-  const scope = job.scope ?? defaultTrainScope(backend.native);
+  const scope = job.scope ?? defaultTrainScope(backend.wholeNetwork);
   hooks.onStart?.(backend, scope);
   log(`TensorFlow.js backend ${backend.backend} (${backend.package}), training scope ${scope}`);
   const roi = job.options.roi ?? [96, 96, 96];

@@ -18,7 +18,7 @@ export function parseTrainScope(value: string): TrainScope {
   throw new RangeError(`unknown training scope "${value}" (expected one of ${TRAIN_SCOPES.join(', ')})`);
 }
 
-/** `all` where libtensorflow is available; on the pure-JS backends a full step takes minutes, so only the head. */
-export function defaultTrainScope(native: boolean): TrainScope {
-  return native ? 'all' : 'head';
+/** `all` where libtensorflow or a GPU trains; on the pure-JS backends a full step takes minutes, so only the head. */
+export function defaultTrainScope(wholeNetwork: boolean): TrainScope {
+  return wholeNetwork ? 'all' : 'head';
 }

@@ -89,7 +89,7 @@ describe('wbct segment on bad input', () => {
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/--dtype must be uint8 or float32, got "int7"/);
     const e = await runWbct(['segment', 'x.nii.gz', '-o', 'y.nii.gz', '--engine', 'gpu']);
-    expect([e.code, e.stderr]).toEqual([2, expect.stringMatching(/--engine must be one of auto, onednn, onnxruntime, got "gpu"/)]);
+    expect([e.code, e.stderr]).toEqual([2, expect.stringMatching(/--engine must be one of auto, onednn, onnxruntime, webgpu, got "gpu"/)]);
     const p = await runWbct(['segment', 'x.nii.gz', '-o', 'y.nii.gz', '--precision', 'int4']);
     expect([p.code, p.stderr]).toEqual([2, expect.stringMatching(/--precision must be one of fp32, bf16, got "int4"/)]);
     const c = await runWbct(['segment', 'x.nii.gz', '-o', 'y.nii.gz', '--compare-exact']);

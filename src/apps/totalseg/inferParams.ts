@@ -1,7 +1,7 @@
 import type { LabelDtype } from '../../infer/segmentTypes';
 import type { Resolution } from './bundleRecipe';
 import type { JsonObject } from '../../core/json';
-import { PRECISIONS, type Precision } from '../../model/segmentationNetwork';
+import { PRECISIONS, type Device, type Precision } from '../../model/segmentationNetwork';
 import { ApiError } from '../../core/errors';
 import { boolOption, enumOption, numberOption } from './optionValues';
 
@@ -13,18 +13,23 @@ export interface WholeBodyRunParams {
   readonly precision: Precision;
   /** Per-structure statistics in the answer's params (`statistics`), TotalSegmentator's statistics.json. */
   readonly statistics: boolean;
+  readonly device: Device;
 }
 
-/** The engine's precisions, exact first, and what to say when a request asks for one it lacks. */
+/** The engine's precisions, exact first, its devices, and what to say when a request asks for one it lacks. */
 export interface PrecisionChoice {
   readonly available: readonly Precision[];
   readonly engine: string;
+  readonly devices: readonly Device[];
+  /** Why `webgpu` is not a device here (no adapter, or the server was not started with --webgpu). */
+  readonly webgpuNote?: string;
 }
 
 /**
  * The request params this model understands, over its config defaults: `highres` (false selects the 3 mm model),
- * `sw_overlap`, `sw_batch_size`, `result_dtype`, `precision` (one the engine runs: fp32 always), `statistics`. `device`, `client_id`
- * and the rest are accepted and ignored.
+ * `sw_overlap`, `sw_batch_size`, `result_dtype`, `precision` (one the engine runs: fp32 always), `statistics`, `device`
+ * (`webgpu` where offered; any other value, e.g. MONAI Label's `cuda`, runs on the CPU as before). `client_id` and the
+ * rest are accepted and ignored.
  */
 export function wholeBodyRunParams(params: JsonObject, precisions: PrecisionChoice): WholeBodyRunParams {
   const highres = boolOption('highres', params.highres ?? true);
@@ -36,5 +41,10 @@ export function wholeBodyRunParams(params: JsonObject, precisions: PrecisionChoi
     throw new ApiError('INVALID_PARAM', `precision ${precision} is not available on this server's engine (${precisions.engine}); it runs ${precisions.available.join(', ')}`);
   }
   const statistics = boolOption('statistics', params.statistics ?? false);
-  return { resolution: highres ? 'highres' : 'lowres', overlap, swBatchSize, outputDtype, precision, statistics };
+  const device: Device = params.device === 'webgpu' ? 'webgpu' : 'cpu';
+  if (device === 'webgpu' && !precisions.devices.includes('webgpu')) {
+    throw new ApiError('INVALID_PARAM', `device webgpu is not available on this server: ${precisions.webgpuNote ?? 'start it with wbct serve --webgpu on a machine with a GPU'}`);
+  }
+  if (device === 'webgpu' && precision !== 'fp32') throw new ApiError('INVALID_PARAM', `precision ${precision} runs on the CPU engine only; on device webgpu the network runs in fp32`);
+  return { resolution: highres ? 'highres' : 'lowres', overlap, swBatchSize, outputDtype, precision, statistics, device };
 }

@@ -36,7 +36,7 @@ export class WholeBodyInferTask implements InferTask {
   private readonly precisions: PrecisionChoice;
 
   constructor(private readonly options: WholeBodyInferTaskOptions) {
-    this.precisions = { available: options.engine.precisions, engine: options.engine.description };
+    this.precisions = { available: options.engine.precisions, engine: options.engine.description, devices: options.engine.devices, webgpuNote: options.engine.webgpuNote };
   }
 
   info(): InferTaskInfo {
@@ -46,9 +46,9 @@ export class WholeBodyInferTask implements InferTask {
       labels: this.labels,
       dimension: 3,
       description: missing.length === 0 ? WHOLE_BODY_DESCRIPTION : `${WHOLE_BODY_DESCRIPTION}. NOT READY: ${missing.join('; ')}`,
-      config: { device: ['cpu'], highres: true, sw_overlap: 0.25, sw_batch_size: 1, precision: [...this.precisions.available] },
+      config: { device: [...this.precisions.devices], highres: true, sw_overlap: 0.25, sw_batch_size: 1, precision: [...this.precisions.available] },
       version: WHOLE_BODY_VERSION,
-      engine: this.precisions.engine,
+      engine: this.precisions.webgpuNote ? `${this.precisions.engine}; ${this.precisions.webgpuNote}` : this.precisions.engine,
     };
   }
 
@@ -100,7 +100,7 @@ export class WholeBodyInferTask implements InferTask {
     const params = wholeBodyRunParams(request.params, this.precisions);
     const modelPath = this.requireWeights(params.resolution);
     const result = await this.options.segmenter.segment(
-      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize, limits: request.limits, precision: params.precision, statistics: params.statistics },
+      { inputPath: request.imagePath, outputPath: request.outputPath, resolution: params.resolution, modelPath, outputDtype: params.outputDtype, overlap: params.overlap, swBatchSize: params.swBatchSize, limits: request.limits, precision: params.precision, statistics: params.statistics, device: params.device },
       request.onProgress,
       request.signal,
     );

@@ -26,7 +26,8 @@ export interface TrainJobOverrides {
 /** The trainer's /info line: which TensorFlow.js package will train and the scope `auto` picks with it. */
 export function wholeBodyTrainDescription(): string {
   const planned = plannedTfBackend();
-  const gpuHint = planned.package === '@tensorflow/tfjs-node-gpu' ? '' : '; install @tensorflow/tfjs-node-gpu for full-network training on a GPU';
+  const onGpu = planned.package === '@tensorflow/tfjs-node-gpu' || planned.package === '@tensorflow/tfjs-backend-webgpu';
+  const gpuHint = onGpu ? '' : `; install @tensorflow/tfjs-node-gpu for full-network training on a GPU${planned.note ? ` (${planned.note})` : ''}`;
   return `${WHOLE_BODY_DESCRIPTION}. Fine-tuning: TensorFlow.js via ${planned.package}, scope ${planned.scope} by default${gpuHint}`;
 }
 

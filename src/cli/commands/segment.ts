@@ -17,7 +17,7 @@ import { outputFileOption } from '../outputFileOption';
 import { writeFileAtomic } from '../../util/atomicWrite';
 
 export const segmentUsage =
-  'wbct segment <input.nii[.gz]|.nrrd|dicom folder|.zip> -o <output> [--format image|dicom-seg|rtstruct] [--lowres] [--weights file.pt|file.onnx] [--threads N] [--engine auto|onednn|onnxruntime] [--precision fp32|bf16] [--compare-exact] [--dtype uint8|float32] [--overlap 0.25] [--statistics stats.json] [--preview preview.png]';
+  'wbct segment <input.nii[.gz]|.nrrd|dicom folder|.zip> -o <output> [--format image|dicom-seg|rtstruct] [--lowres] [--weights file.pt|file.onnx] [--threads N] [--engine auto|onednn|onnxruntime|webgpu] [--precision fp32|bf16] [--compare-exact] [--dtype uint8|float32] [--overlap 0.25] [--statistics stats.json] [--preview preview.png]';
 
 const FORMATS: readonly OutputFormat[] = ['image', 'dicom-seg', 'rtstruct'];
 

@@ -26,7 +26,7 @@ import { ENGINE_OPTIONS, engineFromArgs } from './engineOptions';
 import { engineInfo } from '../../model/engineInfo';
 
 export const serveUsage =
-  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--engine auto|onednn|onnxruntime] [--auth users.json] [--no-pull] [--queue redis://host:port --worker-token T [--attempts 3]] [limits: --max-upload-mb N --max-decompressed-mb N --max-input-voxels N --max-extent-mm N --max-resampled-voxels N --max-upsampling N --max-queued-infers N --max-requests-per-client N]   MONAI Label server';
+  'wbct serve [--studies DIR|http://host:port/dicom-web [--dicomweb-user U --dicomweb-password P | --dicomweb-token T] [--cache DIR]] [--port 8000] [--host 127.0.0.1] [--models DIR] [--threads N] [--engine auto|onednn|onnxruntime|webgpu] [--webgpu] [--auth users.json] [--no-pull] [--queue redis://host:port --worker-token T [--attempts 3]] [limits: --max-upload-mb N --max-decompressed-mb N --max-input-voxels N --max-extent-mm N --max-resampled-voxels N --max-upsampling N --max-queued-infers N --max-requests-per-client N]   MONAI Label server';
 
 /** The folder `npm start` serves when no --studies is given: created on first start. */
 export function defaultStudiesDir(): string {
@@ -49,6 +49,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       ...ENGINE_OPTIONS,
       ...QUEUE_OPTIONS,
       attempts: { type: 'string', default: '3' },
+      webgpu: { type: 'boolean', default: false },
     },
   });
   const limits = limitsFromArgs(values);
@@ -57,7 +58,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const attempts = Number(values.attempts);
   if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= 20)) throw new UsageError(`--attempts must be an integer in [1, 20], got "${values.attempts}"`);
   const engineChoice = engineFromArgs(values.engine);
-  const engine = engineInfo(engineChoice);
+  const engine = engineInfo(engineChoice, { webgpu: values.webgpu });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
@@ -112,6 +113,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   process.stderr.write(
     `wbct serving ${where} at ${running.url} (models in ${modelsDir}; network on ${engine.description}, precisions ${engine.precisions.join(', ')}${engine.note ? `; ${engine.note}` : ''})\n` +
       (page ? `web page: ${running.url}/\n` : 'web page not served: its files are not built (npm run build) or @niivue/niivue is not installed\n') +
+      (values.webgpu ? `webgpu: ${engine.devices.includes('webgpu') ? 'offered as the device option webgpu (onnxruntime WebGPU provider)' : (engine.webgpuNote ?? 'unavailable')}\n` : '') +
       (queueUrl ? `coordinator: inference runs on wbct workers through ${redactedRedisUrl(queueUrl)} (${attempts} attempts per job)\n` : ''),
   );
   await new Promise<void>((resolve) => running.http.once('close', () => resolve()));

@@ -13,7 +13,7 @@ import { ENGINE_OPTIONS, engineFromArgs } from './engineOptions';
 import { queueUrlFromArgs, workerTokenFromArgs } from './queueOptions';
 
 export const workerUsage =
-  'wbct worker --queue redis://host:port --server http://coordinator:8000 [--token T] [--name N] [--threads N] [--engine auto|onednn|onnxruntime] [--cache DIR] [--lock-seconds 30]   run inference jobs of a coordinator (wbct serve --queue)';
+  'wbct worker --queue redis://host:port --server http://coordinator:8000 [--token T] [--name N] [--threads N] [--engine auto|onednn|onnxruntime|webgpu] [--cache DIR] [--lock-seconds 30]   run inference jobs of a coordinator (wbct serve --queue)';
 
 export async function workerCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
