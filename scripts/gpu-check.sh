@@ -30,7 +30,7 @@ status=0
   WBCT_REQUIRE_WEBGPU=1 npx jest test/model/segresnetParity.test.ts test/model/webGpu.test.ts --verbose 2>&1 | grep -E 'webgpu|WebGPU|Tests:' || status=1
   echo "== training on TensorFlow.js webgpu"
   if npm install --no-save webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0 >/dev/null 2>&1; then
-    NODE_OPTIONS=--experimental-vm-modules npx jest test/train-bridge/forward.test.ts test/train-bridge/gradientsWebGpu.test.ts --verbose 2>&1 | grep -E 'webgpu|WebGPU|SKIPPED|Tests:' || status=1
+    NODE_OPTIONS=--experimental-vm-modules npx jest test/train-bridge/forward.test.ts test/train-bridge/gradientsWebGpu.test.ts test/train-bridge/adamwFull.test.ts --verbose 2>&1 | grep -E 'webgpu|WebGPU|SKIPPED|Tests:' || status=1
     node dist/bench/trainBench.js --backend webgpu --scopes all --roi 96 --steps 3 || status=1
   else
     echo "could not install webgpu / @tensorflow/tfjs-backend-webgpu (no npm registry?): training on WebGPU not checked"

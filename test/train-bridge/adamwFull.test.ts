@@ -1,5 +1,6 @@
 import { SegResNetTrainer } from '../../src/train-bridge/segResNetTrainer';
-import { initTfBackend } from '../../src/train-bridge/tfBackend';
+import { initTfBackend, type TfBackendName } from '../../src/train-bridge/tfBackend';
+import { describeWithWebGpuTraining } from './webGpuTraining';
 import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import { StateDict } from '../../src/weights/tensor';
@@ -53,17 +54,19 @@ function relativeToUpdate(ours: StateDict, theirs: StateDict, initial: StateDict
   return Math.sqrt(num / den);
 }
 
-async function trainer(lr: number): Promise<{ t: SegResNetTrainer; w0: StateDict }> {
-  const info = await initTfBackend('wasm');
+async function trainer(lr: number, backend: TfBackendName): Promise<{ t: SegResNetTrainer; w0: StateDict }> {
+  const info = await initTfBackend(backend);
   const w0 = await tinyWeights();
   return { t: new SegResNetTrainer(TfSegResNet.fromStateDict(w0, info.convMode), { scope: 'all', optimizer: { lr, weightDecay: 1e-5 } }), w0 };
 }
 
 const step1 = (lr: number) => readTorchStateDict(oracleFile('train_step', `after_step1_lr${lr === 1e-3 ? '1e-3' : '1e-4'}.pt`));
 
-describeWithOracle('AdamW on the whole tiny model vs torch', () => {
+/** The whole tiny model through AdamW on `backend` vs torch. */
+function describeAdamW(backend: TfBackendName): void {
+describe(`AdamW on the whole tiny model vs torch (${backend} backend)`, () => {
   test('lr 1e-4, 1 step: weights after the step, loss before and after', async () => {
-    const { t } = await trainer(1e-4);
+    const { t } = await trainer(1e-4, backend);
     const run = adamwRun('full_lr1e-4_1step');
     const sample = tinySample();
     expect(run.steps).toHaveLength(1);
@@ -75,7 +78,7 @@ describeWithOracle('AdamW on the whole tiny model vs torch', () => {
   });
 
   test('lr 1e-3, 3 steps: step 1 tight, step 3 loosely (a ReLU gate flips after step 1, see the oracle README)', async () => {
-    const { t, w0 } = await trainer(1e-3);
+    const { t, w0 } = await trainer(1e-3, backend);
     const run = adamwRun('full_lr1e-3_3steps');
     const sample = tinySample();
     const tolerances = [1e-5, 2e-4, 2e-4];
@@ -92,4 +95,10 @@ describeWithOracle('AdamW on the whole tiny model vs torch', () => {
     t.dispose();
     t.net.dispose();
   });
+});
+}
+
+describeWithOracle('AdamW vs torch', () => {
+  describeAdamW('wasm');
+  describeWithWebGpuTraining('on WebGPU', () => describeAdamW('webgpu'));
 });
