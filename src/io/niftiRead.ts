@@ -31,7 +31,7 @@ export function niftiLayout(headerBytes: Uint8Array, file: string, limits: ReadL
 }
 
 /** The inflated bytes of a NIfTI file: its header first, so that a bomb or an oversized volume is never inflated. */
-async function niftiBytes(file: string, limits: ReadLimits): Promise<{ bytes: Uint8Array; layout: NiftiLayout }> {
+export async function niftiBytes(file: string, limits: ReadLimits): Promise<{ bytes: Uint8Array; layout: NiftiLayout }> {
   const raw = await fs.readFile(file);
   if (!isGzip(raw)) {
     const layout = niftiLayout(raw, file, limits);
@@ -49,14 +49,19 @@ export async function readNifti(file: string, mode: VoxelMode = 'float32', limit
   return decodeNifti(bytes, layout, file, mode);
 }
 
-function decodeNifti(bytes: Uint8Array, layout: NiftiLayout, file: string, mode: VoxelMode): LoadedImage<VoxelArray> {
-  const { header: h, shape, dtype, affineRas, offset, needed } = layout;
-  const n = voxelCount(shape);
+/** The voxels as the file stores them (a truncated file is an error). */
+export function storedNiftiVoxels(bytes: Uint8Array, layout: NiftiLayout, file: string): VoxelArray {
+  const { header: h, shape, dtype, offset, needed } = layout;
   if (bytes.length < needed) {
     throw new Error(`${file}: truncated NIfTI: ${shape.join('x')} ${dtype} voxels need ${needed} bytes, the file has ${bytes.length}`);
   }
-  const stored = voxelsFromBytes(bytes, offset, n, dtype, h.littleEndian);
-  const scaling = readScaling(h, file);
+  return voxelsFromBytes(bytes, offset, voxelCount(shape), dtype, h.littleEndian);
+}
+
+function decodeNifti(bytes: Uint8Array, layout: NiftiLayout, file: string, mode: VoxelMode): LoadedImage<VoxelArray> {
+  const { header: h, shape, dtype, affineRas } = layout;
+  const stored = storedNiftiVoxels(bytes, layout, file);
+  const scaling = niftiScaling(h, file);
   const data = scaling || mode === 'float32' ? toFloat32(stored, scaling) : stored;
   const geometry: NiftiGeometry = {
     affineRas,
@@ -91,7 +96,7 @@ function spatialShape(h: Nifti1Header, file: string): Vec3 {
 }
 
 /** nibabel's rule: a zero or non-finite slope means unscaled; a valid slope with a non-finite intercept is an error. */
-function readScaling(h: Nifti1Header, file: string): { slope: number; inter: number } | null {
+export function niftiScaling(h: Nifti1Header, file: string): { slope: number; inter: number } | null {
   const { sclSlope: slope, sclInter: inter } = h;
   if (slope === 0 || !Number.isFinite(slope)) return null;
   if (!Number.isFinite(inter)) throw new Error(`${file}: scl_slope is ${slope} but scl_inter is ${inter}`);
