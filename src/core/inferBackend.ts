@@ -6,7 +6,7 @@ import type { InferProgress, InferResult } from './tasks';
 export interface LabelDestination {
   readonly imageId: string;
   readonly tag: string;
-  /** The label's info in the datastore (`{model, params}`). */
+  /** The label's info in the datastore (`{model}`); the run's answer params are added when it is stored. */
   readonly info: JsonObject;
 }
 

@@ -10,6 +10,7 @@ import type { JsonObject } from '../core/json';
 import type { InferProgress } from '../core/tasks';
 import { sha256OfFile } from '../util/fileChecksum';
 import { moveFileAtomic } from '../util/moveFileAtomic';
+import { storeLabelCopy } from '../util/storeLabelCopy';
 import { cancelledKey, CANCEL_CHANNEL, INFER_QUEUE, savedKey, WEIGHTS_KEY, type InferJobData } from './inferJobData';
 import { redactedRedisUrl } from './redisUrl';
 
@@ -219,16 +220,11 @@ export class Coordinator implements InferBackend, WorkerPortal {
     const redisCall = <T>(p: Promise<T>) => p.catch((e: unknown) => Promise.reject(this.unavailable(e)));
     if ((await redisCall(this.redis.exists(cancelledKey(queueId)))) === 1) return;
     if ((await redisCall(this.redis.set(savedKey(queueId), 'storing', 'EX', 24 * 3600, 'NX'))) === null) return;
-    // The datastore takes the file it is given; the answer still needs the upload itself.
-    const copy = `${labelTempPath}.stored`;
     try {
-      await fs.copyFile(labelTempPath, copy);
-      await this.app.datastore.saveLabel(destination.imageId, destination.tag, { tempPath: copy, fileName: labelFileName }, { ...destination.info, params });
+      await storeLabelCopy(this.app.datastore, destination, labelTempPath, labelFileName, params);
     } catch (e) {
       await this.redis.del(savedKey(queueId)).catch(() => undefined);
       throw e;
-    } finally {
-      await fs.rm(copy, { force: true });
     }
     await this.redis.set(savedKey(queueId), 'stored', 'EX', 24 * 3600).catch(() => undefined);
     this.options.log?.('label stored for a job', { job: queueId, image: destination.imageId, tag: destination.tag });

@@ -8,6 +8,7 @@ import { storageErrorOf } from './http/storageErrors';
 import type { JsonObject } from '../core/json';
 import { ORIGINAL_TAG } from '../core/datastore';
 import type { InferOutcome } from '../core/inferBackend';
+import { storeLabelCopy } from '../util/storeLabelCopy';
 import type { ServerContext } from './serverContext';
 
 /** Result formats the label writer supports; MONAI Label's default is `.nii.gz`, Slicer asks for `.nrrd`. */
@@ -65,10 +66,10 @@ export async function runInference(ctx: ServerContext, input: InferInput): Promi
   const params: JsonObject = { ...input.params, model: input.model, image: input.imageId ?? input.imagePath };
   const limits = ctx.limits;
   const job = ctx.inferJobs.open({ id: input.jobId, model: input.model, owner: input.owner, signal: input.signal });
+  const saveLabel = savesLabel && input.imageId !== undefined ? { imageId: input.imageId, tag: labelTagOf(input.params), info: { model: input.model } } : undefined;
   let result: InferOutcome;
   try {
     await task.admit?.({ imagePath: input.imagePath, params, limits, imageName: input.imageId ?? 'the uploaded image' });
-    const saveLabel = savesLabel ? { imageId: input.imageId, tag: labelTagOf(input.params), info: { model: input.model, params } } : undefined;
     result = await ctx.inferBackend.run(
       { jobId: job.id, model: input.model, imageId: input.imageId, imagePath: input.imagePath, outputPath, params, limits, saveLabel },
       { signal: job.signal, onStart: () => job.running(), onProgress: (p) => job.progress(p) },
@@ -81,7 +82,7 @@ export async function runInference(ctx: ServerContext, input: InferInput): Promi
   }
   const output: InferOutput = { labelPath: result.labelPath, fileName, params: result.params, cleanup: () => fs.rm(result.labelPath, { force: true }) };
   try {
-    if (savesLabel && !result.labelSaved) await saveOriginal(ctx, input, output);
+    if (saveLabel && !result.labelSaved) await storeLabelCopy(ctx.app.datastore, saveLabel, output.labelPath, output.fileName, output.params);
   } catch (e) {
     await output.cleanup();
     job.finish('failed', e instanceof Error ? e.message : String(e));
@@ -103,15 +104,4 @@ function inferError(ctx: ServerContext, input: InferInput, e: unknown): unknown 
 
 function labelTagOf(params: JsonObject): string {
   return typeof params.label_tag === 'string' && params.label_tag !== '' ? params.label_tag : ORIGINAL_TAG;
-}
-
-async function saveOriginal(ctx: ServerContext, input: InferInput, output: InferOutput): Promise<void> {
-  const tag = labelTagOf(input.params);
-  const copy = path.join(ctx.workDir, `copy-${output.fileName}`);
-  await fs.copyFile(output.labelPath, copy);
-  try {
-    await ctx.app.datastore.saveLabel(input.imageId as string, tag, { tempPath: copy, fileName: output.fileName }, { model: input.model, params: output.params });
-  } finally {
-    await fs.rm(copy, { force: true });
-  }
 }
