@@ -5,6 +5,7 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import IORedis from 'ioredis';
 import type { App } from '../core/app';
 import { ApiError, ERROR_CATALOGUE, type ErrorCode } from '../core/errors';
+import { splitFileName } from '../core/fileNames';
 import type { InferBackend, InferExecution, InferHooks, InferOutcome, WorkerFile, WorkerPortal, WorkerStatus } from '../core/inferBackend';
 import type { JsonObject } from '../core/json';
 import type { InferProgress } from '../core/tasks';
@@ -105,14 +106,14 @@ export class Coordinator implements InferBackend, WorkerPortal {
     const weightsPath = task.weightsFile(execution.params);
     const checksum = await sha256OfFile(weightsPath);
     // In Redis, so that a coordinator restarted with jobs in the queue still serves their model version.
-    await this.redis.hset(WEIGHTS_KEY, checksum, weightsPath).catch((e: unknown) => Promise.reject(this.unavailable(e)));
+    await this.viaRedis(this.redis.hset(WEIGHTS_KEY, checksum, weightsPath));
     const data: InferJobData = {
       model: execution.model,
       params: execution.params,
       imageName: path.basename(execution.imagePath),
       imageId: execution.imageId,
       weights: { checksum, name: path.basename(weightsPath) },
-      resultExtension: resultExtensionOf(execution.outputPath),
+      resultExtension: splitFileName(execution.outputPath)?.ext ?? path.extname(execution.outputPath),
       limits: execution.limits,
       saveLabel: execution.saveLabel,
     };
@@ -173,7 +174,7 @@ export class Coordinator implements InferBackend, WorkerPortal {
   }
 
   async weightsFor(checksum: string): Promise<WorkerFile> {
-    const file = await this.redis.hget(WEIGHTS_KEY, checksum).catch((e: unknown) => Promise.reject(this.unavailable(e)));
+    const file = await this.viaRedis(this.redis.hget(WEIGHTS_KEY, checksum));
     if (!file || (await sha256OfFile(file).catch(() => null)) !== checksum) throw new ApiError('MODEL_FILE_MISSING', `no weights with SHA-256 ${checksum} on this coordinator`);
     return { path: file, name: path.basename(file) };
   }
@@ -217,9 +218,8 @@ export class Coordinator implements InferBackend, WorkerPortal {
    * the job was cancelled: the first to claim the job's mark stores, a failed store gives the claim back.
    */
   private async storeOnce(queueId: string, destination: NonNullable<InferExecution['saveLabel']>, labelTempPath: string, labelFileName: string, params: JsonObject): Promise<void> {
-    const redisCall = <T>(p: Promise<T>) => p.catch((e: unknown) => Promise.reject(this.unavailable(e)));
-    if ((await redisCall(this.redis.exists(cancelledKey(queueId)))) === 1) return;
-    if ((await redisCall(this.redis.set(savedKey(queueId), 'storing', 'EX', 24 * 3600, 'NX'))) === null) return;
+    if ((await this.viaRedis(this.redis.exists(cancelledKey(queueId)))) === 1) return;
+    if ((await this.viaRedis(this.redis.set(savedKey(queueId), 'storing', 'EX', 24 * 3600, 'NX'))) === null) return;
     try {
       await storeLabelCopy(this.app.datastore, destination, labelTempPath, labelFileName, params);
     } catch (e) {
@@ -234,13 +234,18 @@ export class Coordinator implements InferBackend, WorkerPortal {
     if (this.redis.status !== 'ready') throw this.unavailable(new Error(`connection ${this.redis.status}`));
   }
 
+  /** A Redis call whose failure is the 503 that says the queue is away. */
+  private viaRedis<T>(call: Promise<T>): Promise<T> {
+    return call.catch((e: unknown) => Promise.reject(this.unavailable(e)));
+  }
+
   private unavailable(e: unknown): ApiError {
     if (e instanceof ApiError) return e;
     return new ApiError('QUEUE_UNAVAILABLE', `The job queue at ${redactedRedisUrl(this.options.redisUrl)} is not reachable (${e instanceof Error ? e.message : String(e)}); inference resumes when it is back`);
   }
 
   private async jobData(queueId: string): Promise<InferJobData> {
-    const job = await Job.fromId<InferJobData>(this.queue, queueId).catch((e: unknown) => Promise.reject(this.unavailable(e)));
+    const job = await this.viaRedis(Job.fromId<InferJobData>(this.queue, queueId));
     if (!job) throw new ApiError('JOB_NOT_FOUND', `no queued job "${queueId}"`);
     return job.data;
   }
@@ -319,9 +324,4 @@ export class Coordinator implements InferBackend, WorkerPortal {
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
-}
-
-function resultExtensionOf(file: string): string {
-  const lower = file.toLowerCase();
-  return lower.endsWith('.nii.gz') ? '.nii.gz' : path.extname(lower);
 }

@@ -127,13 +127,10 @@ export class InferWorker {
     } catch (e) {
       if (abort.aborted) throw new UnrecoverableError('cancelled');
       // The input itself was refused: another attempt would be refused too. The code travels in the reason.
-      if (isApiError(e) && e.status < 500) throw new UnrecoverableError(`${e.code}: ${e.detail}`);
+      const refusal = isLimitExceeded(e) ? apiErrorOfLimit(e) : isApiError(e) ? e : null;
+      if (refusal && refusal.status < 500) throw new UnrecoverableError(`${refusal.code}: ${refusal.detail}`);
       // The coordinator refused (the job's upload is gone, its model version unknown): retrying cannot help.
       if (e instanceof CoordinatorError && e.status >= 400 && e.status < 500) throw new UnrecoverableError(`INFER_FAILED: ${e.message}`);
-      if (isLimitExceeded(e)) {
-        const refusal = apiErrorOfLimit(e);
-        throw new UnrecoverableError(`${refusal.code}: ${refusal.detail}`);
-      }
       throw e;
     } finally {
       this.currentJob = null;
