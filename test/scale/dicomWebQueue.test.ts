@@ -1,10 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startServerProcess, type ServerProcess } from '../reliability/harness/serverProcess';
-import { craniumCt, cropVolume, writeTestSeries } from '../helpers/testSeries';
-import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
+import { describeWithOracle } from '../helpers/oracle';
 import { describeWithTools } from '../dicom/helpers/externalTools';
-import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from '../dicom/helpers/orthanc';
+import { ORTHANC_USER, startOrthanc, type RunningOrthanc } from '../dicom/helpers/orthanc';
+import { uploadCroppedCranium } from '../dicom/helpers/craniumSeries';
 import { removeTempDirs, tempDir } from '../dicom/helpers/syntheticSeries';
 import { describeWithRedis, TestRedis } from './harness/redisServer';
 import { startWorker, type WorkerProcess } from './harness/workerProcess';
@@ -26,9 +25,7 @@ describeWithOracle('distributed inference on a DICOMweb datastore', () => {
 
       beforeAll(async () => {
         orthanc = await startOrthanc();
-        const ctDir = path.join(tempDir('queue-dicomweb'), 'ct');
-        writeTestSeries(cropVolume(await craniumCt(ORACLE_DIR), [48, 48, 24], [160, 160, 64]), 'axial', ctDir);
-        await uploadToOrthanc(orthanc, fs.readdirSync(ctDir).map((f) => path.join(ctDir, f)));
+        await uploadCroppedCranium(orthanc, 'axial');
         redis = await TestRedis.start(tempDir('queue-dicomweb-redis'));
         server = await startServerProcess({
           studiesDir: orthanc.dicomWebUrl,

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startServerProcess, type ServerProcess } from '../reliability/harness/serverProcess';
-import { craniumCt, cropVolume, writeTestSeries } from '../helpers/testSeries';
-import { describeWithOracle, ORACLE_DIR } from '../helpers/oracle';
+import { describeWithOracle } from '../helpers/oracle';
 import { describeWithTools } from '../dicom/helpers/externalTools';
-import { ORTHANC_USER, startOrthanc, uploadToOrthanc, type RunningOrthanc } from '../dicom/helpers/orthanc';
+import { ORTHANC_USER, startOrthanc, type RunningOrthanc } from '../dicom/helpers/orthanc';
+import { uploadCroppedCranium } from '../dicom/helpers/craniumSeries';
 import { removeTempDirs, tempDir } from '../dicom/helpers/syntheticSeries';
 import { collectPageErrors, describeWithBrowser, launchBrowser } from './browser';
 
@@ -29,9 +29,7 @@ describeWithOracle('web page on a DICOMweb datastore', () => {
 
       beforeAll(async () => {
         orthanc = await startOrthanc();
-        const ctDir = path.join(scratch(), 'ct');
-        writeTestSeries(cropVolume(await craniumCt(ORACLE_DIR), [48, 48, 24], [160, 160, 64]), 'axial', ctDir);
-        await uploadToOrthanc(orthanc, fs.readdirSync(ctDir).map((f) => path.join(ctDir, f)));
+        await uploadCroppedCranium(orthanc, 'axial');
         server = await startServerProcess({
           studiesDir: orthanc.dicomWebUrl,
           modelsDir: path.join(scratch(), 'models'),

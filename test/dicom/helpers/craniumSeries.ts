@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { flipRasLps, type LabelVolume, type Volume } from '../../../src/core/volume';
 import { readDicomSeries } from '../../../src/dicom/readDicomSeries';
 import type { DicomSeriesInfo } from '../../../src/dicom/seriesInfo';
-import { craniumCt, thresholdLabels, writeTestSeries, type SeriesVariant } from '../../helpers/testSeries';
+import { craniumCt, cropVolume, thresholdLabels, writeTestSeries, type SeriesVariant } from '../../helpers/testSeries';
 import { ORACLE_DIR, SHARED_DIR } from '../../helpers/oracle';
 import { run } from './externalTools';
+import { uploadToOrthanc, type RunningOrthanc } from './orthanc';
 import { sampleOnGrid } from './gridCompare';
 import { tempDir } from './syntheticSeries';
 
@@ -41,4 +42,12 @@ export async function craniumCase(variant: CraniumVariant): Promise<CraniumCase>
   const niftiLabels = thresholdLabels(nifti);
   const niftiLabelsOnGrid = sampleOnGrid({ data: niftiLabels.data, shape: nifti.shape, affineLps: flipRasLps(nifti.affineRas) }, grid);
   return { dir, volume, series, labels: thresholdLabels(volume), niftiLabelsOnGrid };
+}
+
+/** The oracle cranium cropped to 160 x 160 x 64 (the DICOMweb tests' PACS content), written as `variant` and uploaded; its folder. */
+export async function uploadCroppedCranium(orthanc: RunningOrthanc, variant: SeriesVariant): Promise<string> {
+  const dir = path.join(tempDir(`cranium-pacs-${variant}`), 'ct');
+  writeTestSeries(cropVolume(await craniumCt(ORACLE_DIR), [48, 48, 24], [160, 160, 64]), variant, dir);
+  await uploadToOrthanc(orthanc, fs.readdirSync(dir).map((f) => path.join(dir, f)));
+  return dir;
 }
