@@ -35,12 +35,19 @@ describe('progress API: job state, queue position, progress, cancel', () => {
     await t.close();
   });
 
-  test('a running and a queued job: state, position, windows done / total; then done', async () => {
+  /** Job A held in the model run, job B registered and waiting behind it. */
+  async function runningAndQueued() {
+    const before = seg.requests.length;
     seg.hold();
     const a = infer(t, 'case001', JOB_A).then((r) => r);
-    await waitFor(() => seg.requests.length === 1, { what: 'the first run to start' });
+    await waitFor(() => seg.requests.length === before + 1, { what: 'job A to reach the model' });
     const b = infer(t, 'case001', JOB_B).then((r) => r);
     await waitFor(async () => (await request(t.server).get(`/infer/jobs/${JOB_B}`)).status === 200, { what: 'job B to be registered' });
+    return { a, b };
+  }
+
+  test('a running and a queued job: state, position, windows done / total; then done', async () => {
+    const { a, b } = await runningAndQueued();
 
     const running = await request(t.server).get(`/infer/jobs/${JOB_A}`).expect(200);
     expect(running.body).toMatchObject({ id: JOB_A, model: MODEL, state: 'running', position: 0, stage: 'infer', done: 1, total: 4, finished: null, estimated_wait_s: null });
@@ -60,11 +67,7 @@ describe('progress API: job state, queue position, progress, cancel', () => {
 
   test('after one finished run, a queued job gets an estimated wait', async () => {
     await infer(t, 'case001', 'warm-up-run-1').expect(200);
-    seg.hold();
-    const a = infer(t, 'case001', JOB_A).then((r) => r);
-    await waitFor(() => seg.requests.length === 2, { what: 'the second run to start' });
-    const b = infer(t, 'case001', JOB_B).then((r) => r);
-    await waitFor(async () => (await request(t.server).get(`/infer/jobs/${JOB_B}`)).status === 200, { what: 'job B to be registered' });
+    const { a, b } = await runningAndQueued();
     const queued = await request(t.server).get(`/infer/jobs/${JOB_B}`).expect(200);
     expect(typeof queued.body.estimated_wait_s).toBe('number');
     expect(queued.body.estimated_wait_s).toBeGreaterThanOrEqual(0);
@@ -73,11 +76,7 @@ describe('progress API: job state, queue position, progress, cancel', () => {
   });
 
   test('DELETE of a queued job: it never runs, its request answers 409 INFER_CANCELLED', async () => {
-    seg.hold();
-    const a = infer(t, 'case001', JOB_A).then((r) => r);
-    await waitFor(() => seg.requests.length === 1, { what: 'the first run to start' });
-    const b = infer(t, 'case001', JOB_B).then((r) => r);
-    await waitFor(async () => (await request(t.server).get(`/infer/jobs/${JOB_B}`)).status === 200, { what: 'job B to be registered' });
+    const { a, b } = await runningAndQueued();
     const cancel = await request(t.server).delete(`/infer/jobs/${JOB_B}`).expect(200);
     expect(cancel.body.id).toBe(JOB_B);
     const rb = await b;
