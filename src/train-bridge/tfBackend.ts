@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { probeWebGpu } from '../model/webGpuProbe';
 import { Conv3dMode } from './conv3d';
 import { type BackendPreference, type TfBackendName, type TfPackage, preferenceFromEnv, tfCandidates } from './plannedBackend';
 
@@ -14,14 +15,14 @@ export interface TfBackendInfo {
   readonly convMode: Conv3dMode;
 }
 
-/** Loads a backend package (it registers its backend with tfjs); false when it is not installed or fails to load. */
-async function tryLoad(id: TfPackage): Promise<boolean> {
+/** Loads a backend package (it registers its backend with tfjs); why not, when it is not installed or fails to load. */
+async function tryLoad(id: TfPackage): Promise<string | undefined> {
   try {
     if (id === '@tensorflow/tfjs-backend-webgpu') await giveNodeWebGpu();
     await import(id);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (e) {
+    return (e instanceof Error ? e.message : String(e)).split('\n')[0];
   }
 }
 
@@ -64,12 +65,21 @@ let selected: TfBackendInfo | undefined;
  */
 export async function initTfBackend(prefer: BackendPreference = preferenceFromEnv()): Promise<TfBackendInfo> {
   if (selected && (prefer === 'auto' || prefer === selected.backend)) return selected;
+  const failures: string[] = [];
   for (const c of tfCandidates(prefer)) {
-    if (c.package !== '@tensorflow/tfjs' && !(await tryLoad(c.package))) continue;
-    if (!(await use(c.backend))) continue;
+    const loadFailure = c.package === '@tensorflow/tfjs' ? undefined : await tryLoad(c.package);
+    if (loadFailure) {
+      failures.push(`${c.package}: ${loadFailure}`);
+      continue;
+    }
+    if (!(await use(c.backend))) {
+      const gpu = c.backend === 'webgpu' ? probeWebGpu() : undefined;
+      failures.push(`${c.backend}: ${gpu && !gpu.available ? gpu.reason : 'failed to initialise'}`);
+      continue;
+    }
     await tf.ready();
     selected = { ...INFO[c.backend], gpu: c.gpu, package: c.package };
     return selected;
   }
-  throw new Error(`TensorFlow.js backend "${prefer}" is not available (install its package, e.g. @tensorflow/tfjs-node)`);
+  throw new Error(`TensorFlow.js backend "${prefer}" is not available (${failures.join('; ') || 'unknown backend'})`);
 }

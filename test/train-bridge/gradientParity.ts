@@ -4,7 +4,8 @@ import { TfBackendName, initTfBackend } from '../../src/train-bridge/tfBackend';
 import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
 import { tfToTorch } from '../../src/train-bridge/tfWeights';
 import { describeWithOracle, oracleFile, readF32 } from '../helpers/oracle';
-import { compareArrays, tinySample, tinyWeights, trainStepJson } from './tinyOracle';
+import { LOSS_TOLERANCE, gradientVerdict } from '../../bench/parity/trainParity';
+import { tinySample, tinyWeights, trainStepJson } from './tinyOracle';
 
 interface LossJson {
   DiceCELoss: { float64_exact: number };
@@ -19,25 +20,16 @@ export function describeGradientParity(backend: TfBackendName): void {
       const net = TfSegResNet.fromStateDict(sd, info.convMode);
       const trainer = new SegResNetTrainer(net, { scope: 'all', optimizer: { lr: 1e-3, weightDecay: 1e-5 } });
       const { loss, grads } = await trainer.lossAndGradients(tinySample());
-      expect(Math.abs(loss - trainStepJson<LossJson>('loss.json').DiceCELoss.float64_exact)).toBeLessThan(1e-5);
+      expect(Math.abs(loss - trainStepJson<LossJson>('loss.json').DiceCELoss.float64_exact)).toBeLessThan(LOSS_TOLERANCE);
 
       expect(grads.size).toBe(83);
-      let worstRel = 0;
-      let worstAbs = 0;
-      let zerosOff = 0;
-      for (const [key, g] of grads) {
-        const ours = tfToTorch(g, sd.get(key)!.shape).data;
-        const ref = readF32(oracleFile('train_step', 'grad', `${key}.f32`));
-        const { rel, maxAbs } = compareArrays(ours, ref);
-        worstRel = Math.max(worstRel, rel);
-        worstAbs = Math.max(worstAbs, maxAbs);
-        for (let i = 0; i < ref.length; i++) if (ref[i] === 0 && Math.abs(ours[i]!) > 1e-12) zerosOff++; // compareArrays checked the lengths
-        g.dispose();
-      }
-      console.log(`${backend}: loss ${loss}, worst gradient rel L2 ${worstRel.toExponential(2)}, max abs ${worstAbs.toExponential(2)}`);
-      expect(worstRel).toBeLessThan(1e-4);
-      expect(worstAbs).toBeLessThan(1e-6);
-      expect(zerosOff).toBe(0);
+      const pairs = [...grads].map(([key, g]) => [tfToTorch(g, sd.get(key)!.shape).data, readF32(oracleFile('train_step', 'grad', `${key}.f32`))] as const);
+      grads.forEach((g) => g.dispose());
+      const v = gradientVerdict(pairs);
+      console.log(`${backend}: loss ${loss}, worst gradient rel L2 ${v.worstRel.toExponential(2)}, max abs ${v.worstAbs.toExponential(2)}`);
+      expect(v.worstRel).toBeLessThan(1e-4);
+      expect(v.worstAbs).toBeLessThan(1e-6);
+      expect(v.zerosOff).toBe(0);
       trainer.dispose();
       net.dispose();
       expect(tf.memory().numTensors).toBeLessThan(20);

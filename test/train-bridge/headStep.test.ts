@@ -6,7 +6,8 @@ import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
 import { isTrainable } from '../../src/train-bridge/trainScope';
 import { defined } from '../helpers/defined';
 import { describeWithOracle, maxAbsDiff } from '../helpers/oracle';
-import { compareArrays, tinyWeights } from './tinyOracle';
+import { compareArrays } from '../../bench/parity/trainParity';
+import { tinyWeights } from './tinyOracle';
 
 describeWithOracle('chunked head step (frozen features) vs whole-tensor autodiff', () => {
   test('2 chunks of voxels: same loss, gradients and logits as net.head + diceCeLoss', async () => {

@@ -27,19 +27,3 @@ export interface AdamwRun {
 export function adamwRun(name: string): AdamwRun {
   return defined(trainStepJson<{ runs: Record<string, AdamwRun> }>('adamw_steps.json').runs[name], `run ${name} in adamw_steps.json`);
 }
-
-/** ||a - b|| / ||b|| and max |a - b|, in float64. */
-export function compareArrays(a: ArrayLike<number>, b: ArrayLike<number>): { rel: number; maxAbs: number } {
-  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
-  let num = 0;
-  let den = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < a.length; i++) {
-    const [x, y] = [a[i]!, b[i]!]; // i < a.length === b.length
-    const d = x - y;
-    num += d * d;
-    den += y * y;
-    maxAbs = Math.max(maxAbs, Math.abs(d));
-  }
-  return { rel: den > 0 ? Math.sqrt(num / den) : Math.sqrt(num), maxAbs };
-}

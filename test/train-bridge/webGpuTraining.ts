@@ -2,7 +2,7 @@ import { plannedTfBackend } from '../../src/train-bridge/plannedBackend';
 
 /**
  * Why training on WebGPU cannot be tested here, or null: it needs @tensorflow/tfjs-backend-webgpu and npm `webgpu`
- * (not dependencies: `scripts/gpu-check.sh` installs them) and a GPU adapter; under jest also
+ * (not dependencies: `scripts/gpuBundle.js` packs them for a GPU machine) and a GPU adapter; under jest also
  * NODE_OPTIONS=--experimental-vm-modules (Dawn's binding is an ES module).
  */
 export function webGpuTrainingUnavailable(): string | null {
