@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { TrainSample } from '../src/train-bridge/segResNetTrainer';
 import { projectRoot } from '../src/util/projectRoot';
 
 /** Peak resident set size of this process so far, in GiB (getrusage maxrss). */
@@ -47,4 +48,13 @@ export function median(xs: number[]): number {
 /** The CPU model, for every printed figure (these machines change CPU between days). */
 export function cpuName(): string {
   return os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+}
+
+/** A roi^3 training window: a smooth image (`phase` makes others) and a few classes in slabs, like a partial annotation. */
+export function syntheticTrainSample(roi: number, phase = 0): TrainSample {
+  const n = roi ** 3;
+  const window = new Float32Array(n).map((_, i) => Math.sin(i * 1e-3 + phase) * 0.7);
+  const slabs = [0, 1, 5, 18];
+  const labels = Uint8Array.from({ length: n }, (_, i) => slabs[Math.floor((i / n) * slabs.length)]!); // i < n: an index < slabs.length
+  return { window, labels, dims: [roi, roi, roi] };
 }

@@ -1,120 +1,89 @@
-import { spawn } from 'node:child_process';
+/**
+ * node dist/bench/gpuCheck.js --part infer|train [--oracle DIR] [--ort-device webgpu|cpu] [--tf-backend webgpu|wasm|cpu]
+ *                            [--weights model.pt] [--window 96] [--batch 4] [--steps 3]
+ * The device run of the GPU issue (scripts/gpu-check.sh runs both parts, each in its own process: onnxruntime and npm
+ * `webgpu` each carry a Dawn). `infer`: parity of the tiny SegResNet on onnxruntime's WebGPU provider against MONAI,
+ * then seconds per bundle-size window on WebGPU and CPU in the same run, peak GPU memory. `train`: forward, DiceCELoss,
+ * every gradient and AdamW of the whole tiny network on TensorFlow.js webgpu against MONAI/torch (--oracle holds
+ * train_step/), then seconds per bundle-size AdamW step (scope all, batch of window^3), peak GPU memory.
+ * `--ort-device cpu` / `--tf-backend wasm` run the same checks on the CPU: how a bundle is proved here.
+ * Exit status 0: every parity held; 1: one failed (or the run broke); 2: the GPU path is not available (no adapter).
+ */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildSegResNetOnnx } from '../src/model/buildSegResNetOnnx';
-import { networkLogits } from '../src/model/networkLogits';
-import { SegResNetSession } from '../src/model/segresnetSession';
+import { parseArgs } from 'node:util';
 import type { Device } from '../src/model/segmentationNetwork';
 import { probeWebGpu } from '../src/model/webGpuProbe';
-import { argmaxChannels } from '../src/infer/argmax';
+import type { TfBackendName } from '../src/train-bridge/tfBackend';
 import { projectRoot } from '../src/util/projectRoot';
-import { readTorchStateDict } from '../src/weights/readTorchStateDict';
-import { benchWeights, cpuName, median } from './benchUtil';
+import { cpuName, sharedDir } from './benchUtil';
+import { bundleWeights, checkInference } from './gpu/inferCheck';
+import { checkTraining } from './gpu/trainCheck';
 
-/**
- * The device run of the WebGPU inference path (`scripts/gpu-check.sh` runs it on a machine with a GPU): parity of the
- * tiny SegResNet on onnxruntime's WebGPU provider against MONAI's logits (the repo's fixtures, so it needs no
- * ../shared), then seconds per 96^3 window on WebGPU and on the CPU in the same run, and the GPU's peak memory
- * (nvidia-smi, sampled). Prints one report; exits 1 when the GPU is there but parity fails, 2 when there is no adapter.
- */
-const FIXTURES = path.join(projectRoot(), 'test', 'fixtures', 'model');
-const f32 = (file: string) => {
-  const b = fs.readFileSync(file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const DEVICES: readonly Device[] = ['webgpu', 'cpu'];
+const TF_BACKENDS: readonly TfBackendName[] = ['webgpu', 'wasm', 'cpu'];
 
-interface Samples {
-  readonly flat_index: number[];
-  readonly logits: number[][];
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`--${name} ${value}: expected one of ${allowed.join(', ')}`);
+  return value as T;
 }
 
-async function logitsOn(device: Device, weights: string, input: Float32Array, size: number): Promise<{ data: Float32Array; seconds: number[] }> {
-  const network = await SegResNetSession.open(buildSegResNetOnnx(await readTorchStateDict(weights)).model, { splitHead: false, device });
-  try {
-    const seconds: number[] = [];
-    let data: Float32Array = new Float32Array(0);
-    for (let run = 0; run < 3; run++) {
-      const t = performance.now();
-      data = await networkLogits(network, { data: input, dims: [1, 1, size, size, size] });
-      seconds.push((performance.now() - t) / 1000);
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} ${value}: expected a positive integer`);
+  return n;
+}
+
+/** Explicit weights, else the real highres model or the oracle's seed-0 weights where present, else seeded ones. */
+function weightsFile(explicit: string | undefined): string | undefined {
+  const candidates = [explicit, process.env.WBCT_GPU_CHECK_WEIGHTS, path.join(projectRoot(), 'models', 'model.pt'), path.join(sharedDir(), 'oracle', 'segresnet105_seed0.pt')];
+  if (explicit && !fs.existsSync(explicit)) throw new Error(`--weights ${explicit}: no such file`);
+  return candidates.find((c): c is string => c !== undefined && fs.existsSync(c));
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      part: { type: 'string' },
+      oracle: { type: 'string', default: path.join(sharedDir(), 'oracle') },
+      'ort-device': { type: 'string', default: 'webgpu' },
+      'tf-backend': { type: 'string', default: 'webgpu' },
+      weights: { type: 'string' },
+      window: { type: 'string', default: '96' },
+      batch: { type: 'string', default: '4' },
+      steps: { type: 'string', default: '3' },
+    },
+  });
+  const part = oneOf('part', values.part ?? '', ['infer', 'train'] as const);
+  const window = positive('window', values.window);
+  const weights = bundleWeights(weightsFile(values.weights));
+  console.log(`== ${part}: ${cpuName()}, ${os.availableParallelism()} cores; ${new Date().toISOString()}`);
+  const log = (line: string) => console.log(line);
+  let result: { pass: boolean; unavailable?: string };
+  if (part === 'infer') {
+    const device = oneOf('ort-device', values['ort-device'], DEVICES);
+    const gpu = device === 'webgpu' ? probeWebGpu() : { available: true as const };
+    if (gpu.available) result = { pass: await checkInference(device, weights, window, log) };
+    else {
+      log(`onnxruntime webgpu: no adapter (${gpu.reason})`);
+      result = { pass: false, unavailable: gpu.reason };
     }
-    return { data, seconds };
-  } finally {
-    await network.close();
+  } else {
+    const trainStep = path.join(values.oracle, 'train_step');
+    if (!fs.existsSync(path.join(trainStep, 'loss.json'))) throw new Error(`no MONAI training oracle at ${trainStep} (--oracle names the folder that holds train_step/)`);
+    const timing = { window, batch: positive('batch', values.batch), steps: positive('steps', values.steps) };
+    result = await checkTraining(oneOf('tf-backend', values['tf-backend'], TF_BACKENDS), trainStep, weights, timing, log);
   }
+  if (result.unavailable) return 2;
+  console.log(`== ${part}: ${result.pass ? 'parity PASS' : 'parity FAIL'}`);
+  return result.pass ? 0 : 1;
 }
 
-/** Peak memory.used (MiB) over the GPUs while `work` runs, or null without nvidia-smi. */
-async function peakGpuMemory<T>(work: () => Promise<T>): Promise<{ result: T; peakMiB: number | null }> {
-  let peak: number | null = null;
-  const sample = () =>
-    new Promise<void>((resolve) => {
-      const p = spawn('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      p.on('error', () => resolve());
-      p.on('close', () => {
-        const used = out.split('\n').map(Number).filter(Number.isFinite);
-        if (used.length > 0) peak = Math.max(peak ?? 0, ...used);
-        resolve();
-      });
-    });
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      await sample();
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
-  try {
-    return { result: await work(), peakMiB: peak };
-  } finally {
-    running = false;
-    await sampler;
-  }
-}
-
-async function main(): Promise<void> {
-  console.log(`${cpuName()}, ${os.availableParallelism()} cores; ${new Date().toISOString()}`);
-  const gpu = probeWebGpu();
-  if (!gpu.available) {
-    console.log(`WebGPU: no adapter (${gpu.reason}); nothing to check on this machine`);
-    process.exitCode = 2;
-    return;
-  }
-  // Parity: the repo's tiny model and MONAI's sampled logits (the CPU engines hold 1e-4 on these).
-  const tiny = path.join(FIXTURES, 'segresnet105_tiny_seed1.pt');
-  const input24 = f32(path.join(FIXTURES, 'tiny_input_24.f32'));
-  const { data } = await logitsOn('webgpu', tiny, input24, 24);
-  const samples = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'tiny_logits_samples.json'), 'utf8')) as Samples;
-  let worst = 0;
-  samples.flat_index.forEach((fi, k) => samples.logits[k]!.forEach((theirs, c) => (worst = Math.max(worst, Math.abs(data[c * 24 ** 3 + fi]! - theirs)))));
-  const argmax = argmaxChannels(data, 105, 24 ** 3);
-  const expected = new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'tiny_argmax_u8.raw')));
-  const argmaxEqual = argmax.every((v, i) => v === expected[i]);
-  const parity = worst < 1e-4 && argmaxEqual;
-  console.log(`parity (tiny SegResNet on WebGPU vs MONAI): max sampled logit difference ${worst.toExponential(2)} (limit 1e-4), argmax ${argmaxEqual ? 'identical' : 'DIFFERS'}: ${parity ? 'PASS' : 'FAIL'}`);
-  // Speed: one 96^3 window, full logits, on WebGPU and on onnxruntime's CPU provider, in this run.
-  const weights = (() => {
-    try {
-      return benchWeights(process.env.WBCT_GPU_CHECK_WEIGHTS);
-    } catch {
-      return tiny;
-    }
-  })();
-  const input96 = new Float32Array(96 ** 3).map((_, i) => Math.sin(i * 1e-3) * 0.7);
-  const onGpu = await peakGpuMemory(() => logitsOn('webgpu', weights, input96, 96));
-  const onCpu = await logitsOn('cpu', weights, input96, 96);
-  const steady = (s: number[]) => median(s.slice(1));
-  console.log(`weights ${path.basename(weights)}: seconds per 96^3 window, WebGPU ${steady(onGpu.result.seconds).toFixed(3)} (first ${onGpu.result.seconds[0]!.toFixed(2)}), CPU ${steady(onCpu.seconds).toFixed(3)}; peak GPU memory ${onGpu.peakMiB ?? '?'} MiB`);
-  let maxDiff = 0;
-  for (let i = 0; i < onCpu.data.length; i += 997) maxDiff = Math.max(maxDiff, Math.abs(onCpu.data[i]! - onGpu.result.data[i]!));
-  console.log(`WebGPU vs CPU on that window: max difference ${maxDiff.toExponential(2)} over every 997th logit`);
-  if (!parity) process.exitCode = 1;
-}
-
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : String(e));
-  process.exitCode = 1;
-});
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  },
+);

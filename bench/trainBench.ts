@@ -7,21 +7,12 @@
 import { parseArgs } from 'node:util';
 import { CachingFeatureExtractor } from '../src/train-bridge/cachingFeatureExtractor';
 import { TfFeatureExtractor } from '../src/train-bridge/featureExtractor';
-import { SegResNetTrainer, TrainSample } from '../src/train-bridge/segResNetTrainer';
+import { SegResNetTrainer } from '../src/train-bridge/segResNetTrainer';
 import { BackendPreference, initTfBackend } from '../src/train-bridge/tfBackend';
 import { TfSegResNet } from '../src/train-bridge/tfSegResNet';
 import { TrainScope, parseTrainScope } from '../src/train-bridge/trainScope';
 import { readTorchStateDict } from '../src/weights/readTorchStateDict';
-import { benchWeights, median, peakRssGiB } from './benchUtil';
-
-function sample(roi: number): TrainSample {
-  const n = roi ** 3;
-  const window = new Float32Array(n).map((_, i) => Math.sin(i * 1e-3) * 0.7);
-  // A few classes in slabs, like a partial annotation.
-  const slabs = [0, 1, 5, 18];
-  const labels = Uint8Array.from({ length: n }, (_, i) => slabs[Math.floor((i / n) * slabs.length)]!); // i < n: an index < slabs.length
-  return { window, labels, dims: [roi, roi, roi] };
-}
+import { benchWeights, median, peakRssGiB, syntheticTrainSample } from './benchUtil';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -37,7 +28,7 @@ async function main(): Promise<void> {
   const weights = benchWeights(values.weights);
   const steps = Math.max(1, Number(values.steps));
   const roi = Number(values.roi);
-  const s = sample(roi);
+  const s = syntheticTrainSample(roi);
   console.log(`TensorFlow.js backend ${info.backend} (${info.package}, conv3d ${info.convMode}); weights ${weights}; ${roi}^3 window, ${steps} step(s) per scope`);
   const sd = await readTorchStateDict(weights);
   for (const scope of values.scopes.split(',').map<TrainScope>(parseTrainScope)) {

@@ -1,40 +1,58 @@
 #!/usr/bin/env bash
-# The device run of the GPU issue, prepared to run once on a machine with a GPU (it is not run in CI: no GPU there).
-#   bash scripts/gpu-check.sh            # writes the figures to ${OUT:-./gpu-check}/gpu-check.txt
-# 1. Dawn (inside onnxruntime-node and npm `webgpu`) needs the Vulkan loader (Debian libvulkan1) and the NVIDIA ICD
-#    (nvidia_icd.json, installed by the NVIDIA driver); without them there is no adapter.
-# 2. Inference: bench/gpuCheck (tiny-model parity against MONAI's logits on onnxruntime's WebGPU provider, seconds per
-#    96^3 window on WebGPU and CPU, peak GPU memory) and the parity suites with WebGPU among the engines.
-# 3. Training: installs @tensorflow/tfjs-backend-webgpu and webgpu (not dependencies: 130 MB for a GPU only) when the
-#    npm registry is reachable, then the forward and gradient parity suites on the webgpu backend and bench:train at 96^3.
+# The device run of the GPU issue, prepared to run once on a machine with a GPU (never in CI: no GPU there).
+#   here:  node scripts/gpuBundle.js          # packs .gpu/ (Node, dist, packages, training oracle, Vulkan loader)
+#   there: bash scripts/gpu-check.sh          # device run with carry [".gpu"]; figures in ${OUT:-./gpu-check}/gpu-check.txt
+# A machine with this checkout's node_modules, dist/ and ../shared runs it without the pack.
+# 1. Dawn (inside onnxruntime-node and npm `webgpu`) needs the Vulkan loader and the NVIDIA ICD (nvidia_icd.json,
+#    which the driver provides): the loader comes from the pack's Debian packages where the machine has none.
+# 2. Inference (bench/gpuCheck --part infer): the tiny SegResNet on onnxruntime's WebGPU provider against MONAI's
+#    logits, then seconds per bundle-size 96^3 window on WebGPU and on the CPU provider, peak GPU memory.
+# 3. Training (--part train): forward, DiceCELoss, every gradient and 3 AdamW steps of the whole tiny network on
+#    TensorFlow.js webgpu against MONAI/torch, then seconds per AdamW step of the bundle-size network at 96^3, batch 4.
+# Each part runs in its own process, under a time limit, and prints as it goes: a part cut short still reports.
+# Exit status: 0 every parity held, 1 one failed or broke, 2 a WebGPU path found no adapter.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-$PWD/gpu-check}"
 mkdir -p "$out"
 report="$out/gpu-check.txt"
-status=0
 {
-  echo "== machine"; date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || echo "nvidia-smi: not found"
+  echo "== machine"
+  date -u
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || echo "nvidia-smi: not found"
+  grep -m1 'model name' /proc/cpuinfo; nproc
+  node=node
+  oracle=../shared/oracle
+  if [ -f .gpu/wbct-gpu.tar.xz ]; then
+    echo "== unpacking .gpu/wbct-gpu.tar.xz"
+    tar -xJf .gpu/wbct-gpu.tar.xz -C . || { echo "could not unpack the pack"; exit 1; }
+    node="$PWD/.gpu/bin/node"
+    oracle=.gpu/oracle
+  fi
+  "$node" --version || { echo "no Node.js: pack one here with node scripts/gpuBundle.js and carry .gpu"; exit 1; }
+  [ -f dist/bench/gpuCheck.js ] || { echo "no dist/bench/gpuCheck.js: npm run build, or carry the pack"; exit 1; }
+
   echo "== Vulkan"
   if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
-    echo "libvulkan.so.1 missing; trying apt-get install libvulkan1"
-    (apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null 2>&1 && echo "installed libvulkan1") || echo "could not install libvulkan1 (no package source?)"
+    for deb in .gpu/debs/*.deb; do [ -f "$deb" ] && dpkg -x "$deb" / && echo "unpacked $(basename "$deb")"; done
+    ldconfig
   fi
   ldconfig -p | grep 'libvulkan.so.1' || echo "no Vulkan loader: Dawn will find no adapter"
-  ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null || echo "no Vulkan ICD files"
-  [ -d node_modules ] || { echo "node_modules missing: run npm ci first"; exit 3; }
-  [ -f dist/bench/gpuCheck.js ] || npm run build >/dev/null
-  echo "== inference on onnxruntime's WebGPU provider"
-  node dist/bench/gpuCheck.js || status=$?
-  if [ "$status" = 2 ]; then echo "== no GPU adapter: nothing more to check"; exit 2; fi
-  WBCT_REQUIRE_WEBGPU=1 npx jest test/model/segresnetParity.test.ts test/model/webGpu.test.ts --verbose 2>&1 | grep -E 'webgpu|WebGPU|Tests:' || status=1
-  echo "== training on TensorFlow.js webgpu"
-  if npm install --no-save webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0 >/dev/null 2>&1; then
-    NODE_OPTIONS=--experimental-vm-modules npx jest test/train-bridge/forward.test.ts test/train-bridge/gradientsWebGpu.test.ts test/train-bridge/adamwFull.test.ts --verbose 2>&1 | grep -E 'webgpu|WebGPU|SKIPPED|Tests:' || status=1
-    node dist/bench/trainBench.js --backend webgpu --scopes all --roi 96 --steps 3 || status=1
-  else
-    echo "could not install webgpu / @tensorflow/tfjs-backend-webgpu (no npm registry?): training on WebGPU not checked"
-  fi
-  echo "== exit status $status"
+  # Where the driver is mounted read-only (as on the lent H200 machines), the loader does not look there by itself.
+  nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia_icd" ]; then export VK_DRIVER_FILES="$nvidia_icd"; fi
+  echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
+  ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null
+
+  timeout 200 "$node" dist/bench/gpuCheck.js --part infer
+  infer=$?
+  timeout 330 "$node" dist/bench/gpuCheck.js --part train --oracle "$oracle" --steps 3
+  train=$?
+  echo "== exit status: infer $infer, train $train (124: cut at its time limit)"
+  worst=0
+  for s in $infer $train; do
+    if [ "$s" = 1 ] || [ "$s" -gt 2 ]; then worst=1; elif [ "$s" = 2 ] && [ "$worst" = 0 ]; then worst=2; fi
+  done
+  exit "$worst"
 } 2>&1 | tee "$report"
 exit "${PIPESTATUS[0]}"

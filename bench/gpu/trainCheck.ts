@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { argmaxChannels } from '../../src/infer/argmax';
+import { SegResNetTrainer, type TrainSample } from '../../src/train-bridge/segResNetTrainer';
+import { type TfBackendInfo, type TfBackendName, initTfBackend } from '../../src/train-bridge/tfBackend';
+import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
+import { tfToTorch } from '../../src/train-bridge/tfWeights';
+import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
+import type { StateDict } from '../../src/weights/tensor';
+import { median, syntheticTrainSample } from '../benchUtil';
+import { ADAMW_3STEP_FINAL_LOSS_TOLERANCE, ADAMW_3STEP_LOSS_TOLERANCES, LOSS_TOLERANCE, gradientVerdict, step1Verdict } from '../parity/trainParity';
+import { peakGpuMemory } from './gpuMemory';
+import type { BundleWeights } from './inferCheck';
+import { TINY_SIZE, TINY_WEIGHTS, readF32, tinyInput, tinyLogitParity } from './tinyFixtures';
+
+/**
+ * The files of oracle/train_step this check reads (scripts/gpu-bundle.sh carries exactly these to a GPU machine):
+ * the label of the tiny sample, torch's DiceCELoss, every gradient, the AdamW runs' losses and the weights after
+ * AdamW's first step at lr 1e-3. (The weights after step 3 stay behind, 4.7 MB over the 64 MiB a GPU run takes; the
+ * 3-step run is checked through its losses.)
+ */
+export const TRAIN_ORACLE_FILES: readonly string[] = ['label_24_u8.raw', 'loss.json', 'adamw_steps.json', 'after_step1_lr1e-3.pt', 'grad'];
+
+interface AdamwRun {
+  steps: Array<{ loss_before_step: { float64_exact: number } }>;
+  loss_after_last_step: { float64_exact: number };
+}
+
+const LR = 1e-3;
+const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
+
+function oracleJson<T>(trainStep: string, name: string): T {
+  return JSON.parse(fs.readFileSync(path.join(trainStep, name), 'utf8')) as T;
+}
+
+function newTrainer(sd: StateDict, info: TfBackendInfo, lr: number): SegResNetTrainer {
+  return new SegResNetTrainer(TfSegResNet.fromStateDict(sd, info.convMode), { scope: 'all', optimizer: { lr, weightDecay: 1e-5 } });
+}
+
+function release(trainer: SegResNetTrainer): void {
+  trainer.dispose();
+  trainer.net.dispose();
+}
+
+/** Forward, DiceCELoss, all 83 gradients and three AdamW steps of the whole tiny network vs MONAI/torch. */
+async function tinyParity(info: TfBackendInfo, trainStep: string, log: (line: string) => void): Promise<boolean> {
+  const sd = await readTorchStateDict(TINY_WEIGHTS);
+  const sample: TrainSample = { window: tinyInput(), labels: new Uint8Array(fs.readFileSync(path.join(trainStep, 'label_24_u8.raw'))), dims: [TINY_SIZE, TINY_SIZE, TINY_SIZE] };
+  const v = TINY_SIZE ** 3;
+
+  const t = newTrainer(sd, info, LR);
+  const logits = await t.predict(sample.window, sample.dims);
+  const forward = tinyLogitParity((voxel, c) => logits[c * v + voxel]!, argmaxChannels(logits, 105, v));
+  log(`forward: max sampled logit difference ${forward.worst.toExponential(2)} (limit 1e-4), argmax ${forward.argmaxEqual ? 'identical' : 'DIFFERS'}: ${verdict(forward.pass)}`);
+
+  const { loss, grads } = await t.lossAndGradients(sample);
+  const lossDiff = Math.abs(loss - oracleJson<{ DiceCELoss: { float64_exact: number } }>(trainStep, 'loss.json').DiceCELoss.float64_exact);
+  const pairs = [...grads].map(([key, g]) => [tfToTorch(g, sd.get(key)!.shape).data, readF32(path.join(trainStep, 'grad', `${key}.f32`))] as const);
+  grads.forEach((g) => g.dispose());
+  const g = gradientVerdict(pairs);
+  const gradientsPass = lossDiff < LOSS_TOLERANCE && g.pass && g.tensors === 83;
+  log(
+    `DiceCELoss ${loss.toFixed(7)} (torch differs by ${lossDiff.toExponential(2)}, limit ${LOSS_TOLERANCE}); ${g.tensors} gradients: worst rel L2 ${g.worstRel.toExponential(2)} (limit 1e-4), max abs ${g.worstAbs.toExponential(2)} (limit 1e-6), zeros lost ${g.zerosOff}: ${verdict(gradientsPass)}`,
+  );
+
+  const run = oracleJson<{ runs: Record<string, AdamwRun> }>(trainStep, 'adamw_steps.json').runs['full_lr1e-3_3steps'];
+  if (!run) throw new Error('adamw_steps.json has no run full_lr1e-3_3steps');
+  let adamwPass = true;
+  const parts: string[] = [];
+  for (const [i, tolerance] of ADAMW_3STEP_LOSS_TOLERANCES.entries()) {
+    const d = Math.abs((await t.step(sample)) - run.steps[i]!.loss_before_step.float64_exact);
+    adamwPass &&= d < tolerance;
+    parts.push(`loss before step ${i + 1} off by ${d.toExponential(2)} (limit ${tolerance})`);
+    if (i === 0) {
+      const s1 = step1Verdict(t.net.toStateDict(), await readTorchStateDict(path.join(trainStep, 'after_step1_lr1e-3.pt')), LR);
+      adamwPass &&= s1.pass;
+      parts.push(`weights after step 1: max ${(s1.max / LR).toFixed(3)}*lr, ${s1.overTenth} beyond 0.1*lr, ${s1.overHundredth} beyond 0.01*lr`);
+    }
+  }
+  const after = Math.abs((await t.loss(sample)) - run.loss_after_last_step.float64_exact);
+  adamwPass &&= after < ADAMW_3STEP_FINAL_LOSS_TOLERANCE;
+  parts.push(`loss after step 3 off by ${after.toExponential(2)} (limit ${ADAMW_3STEP_FINAL_LOSS_TOLERANCE})`);
+  log(`AdamW lr ${LR}, 3 steps: ${parts.join('; ')}: ${verdict(adamwPass)}`);
+  release(t);
+  return forward.pass && gradientsPass && adamwPass;
+}
+
+/**
+ * The training path on TensorFlow.js `backend` (webgpu on a GPU machine): the whole tiny network against the oracle,
+ * then seconds per AdamW step of the bundle-size network (scope all, DiceCELoss, a batch of window^3 windows: the
+ * bundle's recipe is 4 of 96^3) and the GPU's peak memory. `unavailable` when the backend cannot start (no adapter).
+ */
+export async function checkTraining(
+  backend: TfBackendName,
+  trainStep: string,
+  weights: BundleWeights,
+  timing: { readonly window: number; readonly batch: number; readonly steps: number },
+  log: (line: string) => void,
+): Promise<{ pass: boolean; unavailable?: string }> {
+  let info: TfBackendInfo;
+  try {
+    info = await initTfBackend(backend);
+  } catch (e) {
+    log(`TensorFlow.js ${backend}: ${(e as Error).message}`);
+    return { pass: false, unavailable: (e as Error).message };
+  }
+  log(`TensorFlow.js backend ${info.backend} (${info.package}, conv3d ${info.convMode})`);
+  const pass = await tinyParity(info, trainStep, log);
+  const { window, batch, steps } = timing;
+
+  const t = newTrainer(await weights.load(), info, 1e-4);
+  const samples = Array.from({ length: batch }, (_, i) => syntheticTrainSample(window, i));
+  const timed = await peakGpuMemory(async () => {
+    const seconds: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const start = performance.now();
+      const loss = await t.step(samples);
+      seconds.push((performance.now() - start) / 1000);
+      log(`  step ${i + 1}: ${seconds[i]!.toFixed(2)} s (loss ${loss.toFixed(4)})`);
+    }
+    return seconds;
+  });
+  release(t);
+  const s = timed.result;
+  log(
+    `${weights.name}, scope all, ${window}^3 windows, batch ${batch}: ${median(s.length > 1 ? s.slice(1) : s).toFixed(2)} s per AdamW step (median after the first; first ${s[0]!.toFixed(2)} s); peak GPU memory ${timed.peakMiB ?? '? (no nvidia-smi)'} MiB`,
+  );
+  return { pass };
+}
