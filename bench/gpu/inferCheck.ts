@@ -8,6 +8,7 @@ import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import type { StateDict } from '../../src/weights/tensor';
 import { median } from '../benchUtil';
 import { peakGpuMemory } from './gpuMemory';
+import { nodePlacement } from './nodePlacement';
 import { syntheticBundleWeights } from './syntheticWeights';
 import { TINY_SIZE, TINY_WEIGHTS, tinyInput, tinyLogitParity } from './tinyFixtures';
 
@@ -56,6 +57,7 @@ export async function checkInference(device: Device, weights: BundleWeights, win
   log(`parity, tiny SegResNet on onnxruntime ${device} vs MONAI: max sampled logit difference ${parity.worst.toExponential(2)} (limit 1e-4), argmax ${parity.argmaxEqual ? 'identical' : 'DIFFERS'}: ${parity.pass ? 'PASS' : 'FAIL'}`);
 
   const sd = await weights.load();
+  log(`onnxruntime ${device}, bundle-size network: ${nodePlacement(buildSegResNetOnnx(sd).model, device)}`);
   const input = new Float32Array(window ** 3).map((_, i) => Math.sin(i * 1e-3) * 0.7);
   const onDevice = await peakGpuMemory(() => logitsOn(device, sd, input, window));
   const s = onDevice.result.seconds;

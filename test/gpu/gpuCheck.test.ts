@@ -38,6 +38,7 @@ describeWithOracle('gpuCheck on the CPU paths', () => {
   test('inference on onnxruntime cpu: the tiny model matches MONAI', () => {
     const r = gpuCheck(['--part', 'infer', '--ort-device', 'cpu', '--window', '16']);
     expect(r.out).toMatch(/parity, tiny SegResNet on onnxruntime cpu vs MONAI: .*: PASS/);
+    expect(r.out).toMatch(/onnxruntime cpu, bundle-size network: \d+ nodes on CPUExecutionProvider\n/);
     expect(r.status).toBe(0);
   });
 
