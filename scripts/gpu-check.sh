@@ -44,9 +44,9 @@ report="$out/gpu-check.txt"
   echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
   ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null
 
-  timeout 200 "$node" dist/bench/gpuCheck.js --part infer
+  timeout 150 "$node" dist/bench/gpuCheck.js --part infer
   infer=$?
-  timeout 330 "$node" dist/bench/gpuCheck.js --part train --oracle "$oracle" --steps 3
+  timeout 300 "$node" dist/bench/gpuCheck.js --part train --oracle "$oracle" --steps 3
   train=$?
   echo "== exit status: infer $infer, train $train (124: cut at its time limit)"
   worst=0

@@ -55,7 +55,7 @@ async function tinyParity(info: TfBackendInfo, trainStep: string, log: (line: st
 
   const { loss, grads } = await t.lossAndGradients(sample);
   const lossDiff = Math.abs(loss - oracleJson<{ DiceCELoss: { float64_exact: number } }>(trainStep, 'loss.json').DiceCELoss.float64_exact);
-  const pairs = [...grads].map(([key, g]) => [tfToTorch(g, sd.get(key)!.shape).data, readF32(path.join(trainStep, 'grad', `${key}.f32`))] as const);
+  const pairs = await Promise.all([...grads].map(async ([key, g]) => [(await tfToTorch(g, sd.get(key)!.shape)).data, readF32(path.join(trainStep, 'grad', `${key}.f32`))] as const));
   grads.forEach((g) => g.dispose());
   const g = gradientVerdict(pairs);
   const gradientsPass = lossDiff < LOSS_TOLERANCE && g.pass && g.tensors === 83;
@@ -72,7 +72,7 @@ async function tinyParity(info: TfBackendInfo, trainStep: string, log: (line: st
     adamwPass &&= d < tolerance;
     parts.push(`loss before step ${i + 1} off by ${d.toExponential(2)} (limit ${tolerance})`);
     if (i === 0) {
-      const s1 = step1Verdict(t.net.toStateDict(), await readTorchStateDict(path.join(trainStep, 'after_step1_lr1e-3.pt')), LR);
+      const s1 = step1Verdict(await t.net.toStateDict(), await readTorchStateDict(path.join(trainStep, 'after_step1_lr1e-3.pt')), LR);
       adamwPass &&= s1.pass;
       parts.push(`weights after step 1: max ${(s1.max / LR).toFixed(3)}*lr, ${s1.overTenth} beyond 0.1*lr, ${s1.overHundredth} beyond 0.01*lr`);
     }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
-const SMOOTH = 1e-5;
+/** MONAI DiceLoss's smooth_nr and smooth_dr. */
+export const DICE_SMOOTH = 1e-5;
 
 /** What one chunk of voxels contributes to the loss: only [V] and [C] quantities leave the backend. */
 interface ChunkStats {
@@ -90,9 +91,9 @@ export class DiceCe {
       }
       for (let k = 0; k < classes; k++) sumP[k]! += s.pSum[k]!;
     }
-    this.denominator = Float64Array.from(counts, (g, k) => g + sumP[k]! + SMOOTH);
+    this.denominator = Float64Array.from(counts, (g, k) => g + sumP[k]! + DICE_SMOOTH);
     let dice = 0;
-    for (let k = 0; k < classes; k++) dice += 1 - (2 * this.intersection[k]! + SMOOTH) / this.denominator[k]!;
+    for (let k = 0; k < classes; k++) dice += 1 - (2 * this.intersection[k]! + DICE_SMOOTH) / this.denominator[k]!;
     this.dice = dice / classes;
     this.ce = -logLikelihood / this.voxels;
   }
@@ -113,7 +114,7 @@ export class DiceCe {
     if (classes !== this.classes || !(start >= 0 && start + rows <= n) || labels.length < rows) {
       throw new RangeError(`logitsGradient: ${rows} rows x ${classes} classes from voxel ${start} (${labels.length} labels) do not lie in the sample's ${n} voxels x ${this.classes} classes`);
     }
-    const r = Float32Array.from(this.intersection, (i, k) => (upstream * (2 * i + SMOOTH)) / (classes * this.denominator[k]! ** 2));
+    const r = Float32Array.from(this.intersection, (i, k) => (upstream * (2 * i + DICE_SMOOTH)) / (classes * this.denominator[k]! ** 2));
     const a = Float64Array.from(this.denominator, (d) => (-2 * upstream) / (classes * d));
     const p = tf.softmax(logits);
     const pr = tf.tidy(() => p.matMul(tf.tensor2d(r, [classes, 1])).dataSync<'float32'>());

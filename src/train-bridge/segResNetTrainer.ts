@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW, AdamWOptions } from './adamW';
 import { diceCeLoss } from './diceCeLoss';
+import { diceCeLossOnDevice } from './diceCeLossOnDevice';
 import { Dims3, FeatureExtractor, TfFeatureExtractor, checkWindow } from './featureExtractor';
 import { headLogits, headLossAndGradients, headLossValue } from './headStep';
+import { activeBackendReadsSynchronously } from './tfBackend';
 import { TfSegResNet } from './tfSegResNet';
 import { TrainScope, isTrainable } from './trainScope';
 
@@ -20,6 +22,11 @@ export interface TrainerOptions {
   readonly dropout?: number;
   /** The frozen network up to conv_final for scope `head`; defaults to the TensorFlow.js network itself. */
   readonly features?: FeatureExtractor;
+  /**
+   * DiceCELoss in plain tfjs operations on the device (diceCeLossOnDevice) instead of the lean one that reads per-class
+   * sums back (diceCeLoss); defaults to true where the backend cannot read synchronously (webgpu).
+   */
+  readonly lossOnDevice?: boolean;
 }
 
 /** DiceCELoss + AdamW steps (SupervisedTrainer's iteration) on the parameters of one scope. */
@@ -27,11 +34,17 @@ export class SegResNetTrainer {
   readonly optimizer: AdamW;
   private readonly trainable: Map<string, tf.Variable>;
   private readonly features: FeatureExtractor;
+  private readonly lossFn: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar;
 
   constructor(
     readonly net: TfSegResNet,
     readonly opts: TrainerOptions,
   ) {
+    const onDevice = opts.lossOnDevice ?? !activeBackendReadsSynchronously();
+    if (onDevice && opts.scope === 'head') {
+      throw new Error(`scope head computes its loss in chunks with synchronous reads, which the ${tf.getBackend()} backend cannot do in Node: train scope decoder or all there`);
+    }
+    this.lossFn = onDevice ? diceCeLossOnDevice : diceCeLoss;
     this.optimizer = new AdamW(opts.optimizer);
     this.trainable = new Map([...net.params].filter(([k]) => isTrainable(opts.scope, k)));
     this.features = opts.features ?? new TfFeatureExtractor(net);
@@ -46,7 +59,7 @@ export class SegResNetTrainer {
     const logitsFn = this.logitsFunction(sample);
     const labels = tf.tensor1d(Int32Array.from(sample.labels), 'int32');
     const names = new Map([...this.trainable].map(([k, v]) => [v.name, k]));
-    const { value, grads } = tf.variableGrads(() => diceCeLoss(logitsFn.run(), labels), [...this.trainable.values()]);
+    const { value, grads } = tf.variableGrads(() => this.lossFn(logitsFn.run(), labels), [...this.trainable.values()]);
     labels.dispose();
     logitsFn.dispose();
     const loss = await value.array();
@@ -61,7 +74,7 @@ export class SegResNetTrainer {
     this.check(sample);
     if (this.opts.scope === 'head') return headLossValue(this.net, await this.features.extract(sample.window, sample.dims), sample.labels);
     const logitsFn = this.logitsFunction(sample);
-    const value = tf.tidy(() => diceCeLoss(logitsFn.run(), tf.tensor1d(Int32Array.from(sample.labels), 'int32')));
+    const value = tf.tidy(() => this.lossFn(logitsFn.run(), tf.tensor1d(Int32Array.from(sample.labels), 'int32')));
     logitsFn.dispose();
     const loss = await value.array();
     value.dispose();

@@ -83,3 +83,11 @@ export async function initTfBackend(prefer: BackendPreference = preferenceFromEn
   }
   throw new Error(`TensorFlow.js backend "${prefer}" is not available (${failures.join('; ') || 'unknown backend'})`);
 }
+
+/**
+ * Whether the active backend can read a tensor synchronously (dataSync). tfjs-backend-webgpu 4.22 reads through an
+ * OffscreenCanvas, which Node does not have: there every read must be `await data()`.
+ */
+export function activeBackendReadsSynchronously(): boolean {
+  return tf.getBackend() !== 'webgpu';
+}

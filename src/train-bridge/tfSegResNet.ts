@@ -36,7 +36,7 @@ export class TfSegResNet {
   }
 
   /** A copy of the current weights as a torch state_dict (same keys, order and shapes as the one loaded). */
-  toStateDict(): StateDict {
+  toStateDict(): Promise<StateDict> {
     return variablesToStateDict(this.params, this.torchShapes);
   }
 

@@ -14,25 +14,25 @@ export function torchToTf(t: Float32Tensor): tf.Tensor {
   throw new RangeError(`unsupported parameter rank ${s.length} (shape [${s.join(', ')}])`);
 }
 
-/** Inverse of `torchToTf`, given the torch shape to restore. */
-export function tfToTorch(x: tf.Tensor, torchShape: readonly number[]): Float32Tensor {
+/** Inverse of `torchToTf`, given the torch shape to restore (read asynchronously: the webgpu backend cannot read otherwise). */
+export async function tfToTorch(x: tf.Tensor, torchShape: readonly number[]): Promise<Float32Tensor> {
   const back = tf.tidy(() => {
     if (torchShape.length === 5 && x.rank === 2) return x.transpose();
     if (torchShape.length === 5) return x.transpose([4, 3, 0, 1, 2]);
     return x.clone();
   });
-  const data = back.dataSync() as Float32Array;
+  const data = (await back.data()) as Float32Array;
   back.dispose();
   return { shape: [...torchShape], data: Float32Array.from(data) };
 }
 
 /** Copies every parameter into a fresh state_dict (torch layout, state_dict order of `shapes`). */
-export function variablesToStateDict(vars: ReadonlyMap<string, tf.Tensor>, shapes: ReadonlyMap<string, readonly number[]>): StateDict {
+export async function variablesToStateDict(vars: ReadonlyMap<string, tf.Tensor>, shapes: ReadonlyMap<string, readonly number[]>): Promise<StateDict> {
   const out = new Map<string, Float32Tensor>();
   for (const [key, shape] of shapes) {
     const v = vars.get(key);
     if (!v) throw new Error(`no tfjs variable for parameter "${key}"`);
-    out.set(key, tfToTorch(v, shape));
+    out.set(key, await tfToTorch(v, shape));
   }
   return out;
 }

@@ -120,7 +120,7 @@ export async function trainSegResNet(net: TfSegResNet, train: readonly TrainPair
   const started = Date.now();
   const stepsPerEpoch = Math.ceil(train.length / batchSize);
   const state = { epoch: 0, iteration: 0, metric: NaN, bestMetric: -1, bestEpoch: -1, loss: NaN };
-  let best = net.toStateDict();
+  let best = await net.toStateDict();
   const lossHistory: number[] = [];
   const metricHistory: Array<{ epoch: number; metric: number }> = [];
   const progress = () =>
@@ -155,7 +155,7 @@ export async function trainSegResNet(net: TfSegResNet, train: readonly TrainPair
         if (state.metric > state.bestMetric) {
           state.bestMetric = state.metric;
           state.bestEpoch = epoch;
-          best = net.toStateDict();
+          best = await net.toStateDict();
         }
         log(`epoch ${epoch}: validation mean Dice ${state.metric.toFixed(4)} (best ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})`);
         progress();

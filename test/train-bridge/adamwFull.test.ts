@@ -34,7 +34,7 @@ describe(`AdamW on the whole tiny model vs torch (${backend} backend)`, () => {
     const sample = tinySample();
     expect(run.steps).toHaveLength(1);
     expect(Math.abs((await t.step(sample)) - defined(run.steps[0], 'step 1').loss_before_step.float64_exact)).toBeLessThan(LOSS_TOLERANCE);
-    expectStep1Close(t.net.toStateDict(), await step1(1e-4), 1e-4);
+    expectStep1Close(await t.net.toStateDict(), await step1(1e-4), 1e-4);
     expect(Math.abs((await t.loss(sample)) - run.loss_after_last_step.float64_exact)).toBeLessThan(LOSS_TOLERANCE);
     t.dispose();
     t.net.dispose();
@@ -48,9 +48,9 @@ describe(`AdamW on the whole tiny model vs torch (${backend} backend)`, () => {
     expect(run.steps).toHaveLength(tolerances.length);
     for (const [i, tolerance] of tolerances.entries()) {
       expect(Math.abs((await t.step(sample)) - defined(run.steps[i], `step ${i + 1}`).loss_before_step.float64_exact)).toBeLessThan(tolerance);
-      if (i === 0) expectStep1Close(t.net.toStateDict(), await step1(1e-3), 1e-3);
+      if (i === 0) expectStep1Close(await t.net.toStateDict(), await step1(1e-3), 1e-3);
     }
-    const after = t.net.toStateDict();
+    const after = await t.net.toStateDict();
     const torch3 = await readTorchStateDict(oracleFile('train_step', 'after_step3_lr1e-3.pt'));
     expect(elementDiffs(after, torch3, 5e-3).over).toBe(0);
     expect(relativeToUpdate(after, torch3, w0)).toBeLessThan(0.02);

@@ -5,9 +5,13 @@ import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import { describeWithOracle, maxAbsDiff, oracleFile, readF32 } from '../helpers/oracle';
 import { describeWithWebGpuTraining } from './webGpuTraining';
 
-/** Logits rows [V, C] (voxel order d, h, w) -> C-order [C, D, H, W], the torch layout of the oracle. */
-function rowsToChannelsFirst(rows: tf.Tensor2D): Float32Array {
-  return tf.tidy(() => rows.transpose().dataSync() as Float32Array);
+/** Logits rows [V, C] (voxel order d, h, w) -> C-order [C, D, H, W], the torch layout of the oracle (read asynchronously: webgpu cannot otherwise). */
+async function rowsToChannelsFirst(rows: tf.Tensor2D): Promise<Float32Array> {
+  const t = tf.tidy(() => rows.transpose());
+  rows.dispose();
+  const data = (await t.data()) as Float32Array;
+  t.dispose();
+  return data;
 }
 
 // The cpu backend's seed-1 forward is also checked, through the loss, by gradientsCpu.test.ts.
@@ -26,7 +30,7 @@ describeWithOracle('TfSegResNet forward vs MONAI', () => {
       const info = await initTfBackend('webgpu');
       const net = TfSegResNet.fromStateDict(await readTorchStateDict(oracleFile(weights)), info.convMode);
       const x = tf.tensor4d(readF32(oracleFile('tiny_input_24.f32')), [24, 24, 24, 1]);
-      const out = tf.tidy(() => rowsToChannelsFirst(net.forward(x)));
+      const out = await rowsToChannelsFirst(tf.tidy(() => net.forward(x)));
       x.dispose();
       net.dispose();
       expect(maxAbsDiff(out, readF32(oracleFile(logits)))).toBeLessThan(1e-4);
@@ -37,7 +41,7 @@ describeWithOracle('TfSegResNet forward vs MONAI', () => {
     const info = await initTfBackend(backend);
     const net = TfSegResNet.fromStateDict(await readTorchStateDict(oracleFile(weights)), info.convMode);
     const x = tf.tensor4d(readF32(oracleFile('tiny_input_24.f32')), [24, 24, 24, 1]);
-    const out = tf.tidy(() => rowsToChannelsFirst(net.forward(x)));
+    const out = await rowsToChannelsFirst(tf.tidy(() => net.forward(x)));
     const diff = maxAbsDiff(out, readF32(oracleFile(logits)));
     x.dispose();
     net.dispose();

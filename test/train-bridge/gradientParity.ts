@@ -11,19 +11,23 @@ interface LossJson {
   DiceCELoss: { float64_exact: number };
 }
 
-/** Loss and all 83 gradients on `backend` vs the oracle (README tolerances: rel L2 1e-4, abs 1e-6, exact zeros kept). */
-export function describeGradientParity(backend: TfBackendName): void {
-  describeWithOracle(`DiceCELoss and every gradient vs MONAI/torch (tiny model, ${backend} backend)`, () => {
+/**
+ * Loss and all 83 gradients on `backend` vs the oracle (README tolerances: rel L2 1e-4, abs 1e-6, exact zeros kept);
+ * `lossOnDevice` picks the DiceCELoss in plain tfjs operations (the webgpu backend's) on any backend.
+ */
+export function describeGradientParity(backend: TfBackendName, lossOnDevice?: boolean): void {
+  const loss = lossOnDevice === undefined ? '' : lossOnDevice ? ', loss on the device' : ', lean loss';
+  describeWithOracle(`DiceCELoss and every gradient vs MONAI/torch (tiny model, ${backend} backend${loss})`, () => {
     test('loss within 1e-5; per tensor rel L2 < 1e-4 and max abs < 1e-6; exact zeros stay zero', async () => {
       const info = await initTfBackend(backend);
       const sd = await tinyWeights();
       const net = TfSegResNet.fromStateDict(sd, info.convMode);
-      const trainer = new SegResNetTrainer(net, { scope: 'all', optimizer: { lr: 1e-3, weightDecay: 1e-5 } });
+      const trainer = new SegResNetTrainer(net, { scope: 'all', optimizer: { lr: 1e-3, weightDecay: 1e-5 }, lossOnDevice });
       const { loss, grads } = await trainer.lossAndGradients(tinySample());
       expect(Math.abs(loss - trainStepJson<LossJson>('loss.json').DiceCELoss.float64_exact)).toBeLessThan(LOSS_TOLERANCE);
 
       expect(grads.size).toBe(83);
-      const pairs = [...grads].map(([key, g]) => [tfToTorch(g, sd.get(key)!.shape).data, readF32(oracleFile('train_step', 'grad', `${key}.f32`))] as const);
+      const pairs = await Promise.all([...grads].map(async ([key, g]) => [(await tfToTorch(g, sd.get(key)!.shape)).data, readF32(oracleFile('train_step', 'grad', `${key}.f32`))] as const));
       grads.forEach((g) => g.dispose());
       const v = gradientVerdict(pairs);
       console.log(`${backend}: loss ${loss}, worst gradient rel L2 ${v.worstRel.toExponential(2)}, max abs ${v.worstAbs.toExponential(2)}`);
