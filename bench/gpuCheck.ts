@@ -1,11 +1,12 @@
 /**
  * node dist/bench/gpuCheck.js --part infer|train [--oracle DIR] [--ort-device webgpu|cpu] [--tf-backend webgpu|wasm|cpu]
- *                            [--weights model.pt] [--window 96] [--batch 4] [--steps 3]
+ *                            [--weights model.pt] [--window 96] [--batch 4] [--steps 3] [--deadline-seconds 150]
  * The device run of the GPU issue (scripts/gpu-check.sh runs both parts, each in its own process: onnxruntime and npm
  * `webgpu` each carry a Dawn). `infer`: parity of the tiny SegResNet on onnxruntime's WebGPU provider against MONAI,
  * then seconds per bundle-size window on WebGPU and CPU in the same run, peak GPU memory. `train`: forward, DiceCELoss,
  * every gradient and AdamW of the whole tiny network on TensorFlow.js webgpu against MONAI/torch (--oracle holds
- * train_step/), then seconds per bundle-size AdamW step (scope all, batch of window^3), peak GPU memory.
+ * train_step/), then seconds per bundle-size AdamW step (scope all, batch of window^3; no step starts after
+ * --deadline-seconds), peak GPU memory.
  * `--ort-device cpu` / `--tf-backend wasm` run the same checks on the CPU: how a bundle is proved here.
  * Exit status 0: every parity held; 1: one failed (or the run broke); 2: the GPU path is not available (no adapter).
  */
@@ -53,6 +54,7 @@ async function main(): Promise<number> {
       window: { type: 'string', default: '96' },
       batch: { type: 'string', default: '4' },
       steps: { type: 'string', default: '3' },
+      'deadline-seconds': { type: 'string', default: '150' },
     },
   });
   const part = oneOf('part', values.part ?? '', ['infer', 'train'] as const);
@@ -72,18 +74,19 @@ async function main(): Promise<number> {
   } else {
     const trainStep = path.join(values.oracle, 'train_step');
     if (!fs.existsSync(path.join(trainStep, 'loss.json'))) throw new Error(`no MONAI training oracle at ${trainStep} (--oracle names the folder that holds train_step/)`);
-    const timing = { window, batch: positive('batch', values.batch), steps: positive('steps', values.steps) };
+    const timing = { window, batch: positive('batch', values.batch), steps: positive('steps', values.steps), deadlineSeconds: positive('deadline-seconds', values['deadline-seconds']) };
     result = await checkTraining(oneOf('tf-backend', values['tf-backend'], TF_BACKENDS), trainStep, weights, timing, log);
   }
+  // Each check prints its verdict ("== <part>: parity PASS|FAIL") as soon as it has one, before the timing.
   if (result.unavailable) return 2;
-  console.log(`== ${part}: ${result.pass ? 'parity PASS' : 'parity FAIL'}`);
   return result.pass ? 0 : 1;
 }
 
+// process.exit, not exitCode: a Dawn device (npm `webgpu`) keeps Node alive once created.
 main().then(
-  (code) => (process.exitCode = code),
+  (code) => process.exit(code),
   (e: unknown) => {
     console.error(e instanceof Error ? e.message : String(e));
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

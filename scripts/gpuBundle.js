@@ -29,6 +29,7 @@ const GPU_PACKAGES = ['webgpu@0.6.2', '@tensorflow/tfjs-backend-webgpu@4.22.0'];
 const LOADER_PACKAGES = ['libvulkan1', 'libglvnd0', 'libegl1', 'libgl1', 'libglx0', 'libopengl0', 'libgles2'];
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
+const sharedDir = process.env.WBCT_SHARED ?? path.resolve(root, '..', 'shared');
 
 function step(what) {
   console.log(`gpu-bundle: ${what}`);
@@ -100,7 +101,15 @@ function keep(name, rel) {
   return true;
 }
 
+/** Which package (folder and version) each destination folder in the pack came from. */
+const packedFrom = new Map();
+
 function copyPackage(dir, name, destRoot) {
+  const version = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+  const earlier = packedFrom.get(destRoot);
+  if (earlier && earlier.version !== version) throw new Error(`${name}: ${earlier.version} (${earlier.dir}) and ${version} (${dir}) would share ${destRoot}`);
+  if (earlier) return 0;
+  packedFrom.set(destRoot, { dir, version });
   let bytes = 0;
   const walk = (rel) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
@@ -124,6 +133,31 @@ function copyTree(from, to) {
   fs.cpSync(from, to, { recursive: true });
 }
 
+function stripSymbols(file, flags) {
+  try {
+    run('strip', [...flags, file]);
+  } catch (e) {
+    step(`not stripped (${e.message.split('\n')[0]}): ${path.basename(file)}`);
+  }
+}
+
+/** The oracle is read-only: its copies get u+w, or a non-root user could not remove them (or the self-check's copy). */
+function makeWritable(dir) {
+  fs.chmodSync(dir, 0o755);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) makeWritable(p);
+    else fs.chmodSync(p, 0o644);
+  }
+}
+
+/** sha256sum -c lines for the sources dist/ is compiled from, so that the device run can tell a stale pack. */
+function sourceChecksums() {
+  const files = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', 'src', 'bench', 'web/src', 'scripts'], { cwd: root }).split('\0').filter((f) => f && fs.existsSync(path.join(root, f)));
+  const crypto = require('node:crypto');
+  return files.map((f) => `${crypto.createHash('sha256').update(fs.readFileSync(path.join(root, f))).digest('hex')}  ${f}\n`).join('');
+}
+
 /** npm `webgpu` and tfjs-backend-webgpu, installed once into a cache beside the pack (the registry is needed once). */
 function gpuPackagesDir() {
   const cache = path.join(os.homedir(), '.cache', 'wbct-gpu-packages');
@@ -139,11 +173,17 @@ function gpuPackagesDir() {
 }
 
 function main() {
-  const out = path.resolve(values.out);
+  const final = path.resolve(values.out);
+  if (final === root || root.startsWith(final + path.sep)) throw new Error(`--out ${values.out}: the pack's folder is replaced whole, so it cannot hold the checkout`);
+  const oracle = path.join(sharedDir, 'oracle', 'train_step');
+  if (!fs.existsSync(path.join(oracle, 'loss.json'))) throw new Error(`no MONAI training oracle at ${oracle} (set WBCT_SHARED to the folder that holds oracle/)`);
+  // Built beside the old pack and swapped in at the end: a failed run leaves the old one as it was.
+  const out = `${final}.new`;
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'wbct-gpu-stage-'));
   try {
     if (!values['no-build']) {
-      step('building dist/');
+      step('building dist/ afresh');
+      fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
       run('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
     }
     copyTree(path.join(root, 'dist'), path.join(stage, 'dist'));
@@ -168,13 +208,24 @@ function main() {
     fs.mkdirSync(path.join(stage, '.gpu', 'bin'), { recursive: true });
     fs.copyFileSync(process.execPath, path.join(stage, '.gpu', 'bin', 'node'));
     fs.chmodSync(path.join(stage, '.gpu', 'bin', 'node'), 0o755);
-    const oracle = path.join(root, '..', 'shared', 'oracle', 'train_step');
+    // Debian's Node and Dawn's binding carry their symbol tables and debug information: 6 MiB of the pack, compressed.
+    stripSymbols(path.join(stage, '.gpu', 'bin', 'node'), ['--strip-all']);
+    stripSymbols(path.join(stage, 'node_modules', 'webgpu', 'dist', 'linux-x64', 'dawn.node'), ['--strip-unneeded']);
     const { TRAIN_ORACLE_FILES } = require(path.join(root, 'dist', 'bench', 'gpu', 'trainCheck.js'));
-    for (const f of TRAIN_ORACLE_FILES) fs.cpSync(path.join(oracle, f), path.join(stage, '.gpu', 'oracle', 'train_step', f), { recursive: true });
-    for (const f of ['README.md']) fs.copyFileSync(path.join(oracle, f), path.join(stage, '.gpu', 'oracle', 'train_step', f));
+    for (const f of [...TRAIN_ORACLE_FILES, 'README.md']) fs.cpSync(path.join(oracle, f), path.join(stage, '.gpu', 'oracle', 'train_step', f), { recursive: true });
+    makeWritable(path.join(stage, '.gpu', 'oracle'));
 
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out, { recursive: true });
+    const head = (() => {
+      try {
+        return run('git', ['rev-parse', 'HEAD'], { cwd: root }).trim();
+      } catch {
+        return 'unknown';
+      }
+    })();
+    fs.writeFileSync(path.join(out, 'STAMP'), `wbct GPU pack of ${head}, made ${new Date().toISOString()} with Node ${process.version}\n`);
+    fs.writeFileSync(path.join(out, 'sources.sha256'), sourceChecksums());
     if (!values['skip-vulkan']) {
       // The Vulkan loader, and the GL dispatch libraries NVIDIA's ICD library links against: the set the device
       // tool's README names for Vulkan on the lent machines.
@@ -188,7 +239,7 @@ function main() {
 
     const tree = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root })
       .split('\0')
-      .filter((f) => f && fs.existsSync(path.join(root, f)) && !path.resolve(root, f).startsWith(out + path.sep));
+      .filter((f) => f && fs.existsSync(path.join(root, f)) && ![out, final].some((d) => path.resolve(root, f).startsWith(d + path.sep)));
     const treeBytes = tree.reduce((n, f) => n + fs.statSync(path.join(root, f)).size, 0);
     const packBytes = fs.readdirSync(out, { recursive: true }).reduce((n, f) => n + (fs.statSync(path.join(out, f)).isFile() ? fs.statSync(path.join(out, f)).size : 0), 0);
     const total = treeBytes + packBytes;
@@ -196,9 +247,12 @@ function main() {
     if (total > LIMIT) throw new Error(`the pack and the working tree are ${mib(total)}, over the ${mib(LIMIT)} a device run takes`);
 
     if (!values['no-self-check']) selfCheck(tree, out);
-    step(`ready: ${path.relative(root, out) || out} (device run: carry [".gpu"], command "bash scripts/gpu-check.sh")`);
+    fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(out, final);
+    step(`ready: ${path.relative(root, final) || final} (device run: carry [".gpu"], command "bash scripts/gpu-check.sh", timeout_s 540)`);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
   }
 }
 
@@ -212,23 +266,23 @@ function selfCheck(tree, out) {
       fs.copyFileSync(path.join(root, f), path.join(copy, f));
     }
     run('tar', ['-C', copy, '-xJf', path.join(out, 'wbct-gpu.tar.xz')]);
+    run('sha256sum', ['--quiet', '-c', path.join(out, 'sources.sha256')], { cwd: copy });
     const env = { PATH: '/usr/bin:/bin', HOME: copy, WBCT_SHARED: path.join(copy, 'no-shared') };
     const node = path.join(copy, '.gpu', 'bin', 'node');
-    const check = (args, allowed) => {
+    /** Runs one part; `noAdapter` is the output that makes exit status 2 acceptable (a GPU path without an adapter). */
+    const check = (args, noAdapter) => {
       try {
-        process.stdout.write(run(node, ['dist/bench/gpuCheck.js', ...args], { cwd: copy, env }));
-        return 0;
+        process.stdout.write(run(node, ['dist/bench/gpuCheck.js', ...args], { cwd: copy, env, timeout: 600_000 }));
       } catch (e) {
-        process.stdout.write(e.stdout ?? '');
-        if (!allowed.includes(e.status)) throw new Error(`self-check ${args.join(' ')}: exit status ${e.status}`);
-        return e.status;
+        process.stdout.write(`${e.stdout ?? ''}${e.stderr ?? ''}`);
+        if (!(e.status === 2 && noAdapter && noAdapter.test(e.stdout ?? ''))) throw new Error(`self-check ${args.join(' ')}: ${e.status === null ? `killed (${e.signal})` : `exit status ${e.status}`}`);
       }
     };
-    check(['--part', 'infer', '--ort-device', 'cpu', '--window', '32'], []);
-    check(['--part', 'train', '--tf-backend', 'wasm', '--oracle', '.gpu/oracle', '--window', '16', '--batch', '1', '--steps', '1'], []);
-    // On a machine without a GPU the WebGPU paths load and then find no adapter (2); with one they run (0).
-    check(['--part', 'infer', '--window', '32'], [2]);
-    check(['--part', 'train', '--oracle', '.gpu/oracle', '--window', '16', '--batch', '1', '--steps', '1'], [2]);
+    check(['--part', 'infer', '--ort-device', 'cpu', '--window', '32']);
+    check(['--part', 'train', '--tf-backend', 'wasm', '--oracle', '.gpu/oracle', '--window', '16', '--batch', '1', '--steps', '1']);
+    // The WebGPU paths load from the pack and, on a machine without a GPU, stop at the adapter (2); with one they run.
+    check(['--part', 'infer', '--window', '32'], /onnxruntime webgpu: no adapter \(/);
+    check(['--part', 'train', '--oracle', '.gpu/oracle', '--window', '16', '--batch', '1', '--steps', '1'], /TensorFlow.js webgpu: .* is not available \(.*webgpu: /);
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }

@@ -7,12 +7,12 @@ import type { Device } from '../../src/model/segmentationNetwork';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import type { StateDict } from '../../src/weights/tensor';
 import { median } from '../benchUtil';
-import { peakGpuMemory } from './gpuMemory';
+import { describeGpuMemory, peakGpuMemory } from './gpuMemory';
 import { nodePlacement } from './nodePlacement';
 import { syntheticBundleWeights } from './syntheticWeights';
 import { TINY_SIZE, TINY_WEIGHTS, tinyInput, tinyLogitParity } from './tinyFixtures';
 
-const RUNS = 3;
+const RUNS = 4;
 
 async function logitsOn(device: Device, sd: StateDict, input: Float32Array, size: number): Promise<{ data: Float32Array; seconds: number[] }> {
   const network = await SegResNetSession.open(buildSegResNetOnnx(sd).model, { splitHead: false, device });
@@ -47,7 +47,8 @@ export function bundleWeights(file: string | undefined): BundleWeights {
 /**
  * The inference path on onnxruntime `device`: the tiny SegResNet's logits against MONAI's (the parity), then one
  * bundle-size `window`^3 window, full logits, timed on `device` and (for webgpu) on the CPU provider in the same run,
- * with the GPU's peak memory and how far the two engines' logits lie apart. Whether the parity held.
+ * with the GPU's peak memory and how far the two engines' logits lie apart. The parity's verdict is printed (and
+ * returned) before the timing, so that a run cut short still has it.
  */
 export async function checkInference(device: Device, weights: BundleWeights, window: number, log: (line: string) => void): Promise<boolean> {
   const tinyWeights = await readTorchStateDict(TINY_WEIGHTS);
@@ -55,13 +56,14 @@ export async function checkInference(device: Device, weights: BundleWeights, win
   const v = TINY_SIZE ** 3;
   const parity = tinyLogitParity((voxel, c) => data[c * v + voxel]!, argmaxChannels(data, 105, v));
   log(`parity, tiny SegResNet on onnxruntime ${device} vs MONAI: max sampled logit difference ${parity.worst.toExponential(2)} (limit 1e-4), argmax ${parity.argmaxEqual ? 'identical' : 'DIFFERS'}: ${parity.pass ? 'PASS' : 'FAIL'}`);
+  log(`== infer: parity ${parity.pass ? 'PASS' : 'FAIL'}`);
 
   const sd = await weights.load();
   log(`onnxruntime ${device}, bundle-size network: ${nodePlacement(buildSegResNetOnnx(sd).model, device)}`);
   const input = new Float32Array(window ** 3).map((_, i) => Math.sin(i * 1e-3) * 0.7);
   const onDevice = await peakGpuMemory(() => logitsOn(device, sd, input, window));
   const s = onDevice.result.seconds;
-  log(`${weights.name}, ${window}^3 window, full logits: ${device} ${steady(s).toFixed(3)} s per window (median of runs 2-${RUNS}; first ${s[0]!.toFixed(2)} s); peak GPU memory ${onDevice.peakMiB ?? '? (no nvidia-smi)'} MiB`);
+  log(`${weights.name}, ${window}^3 window, full logits: ${device} ${steady(s).toFixed(3)} s per window (median of runs 2-${RUNS}; first ${s[0]!.toFixed(2)} s); ${describeGpuMemory(onDevice)}`);
   if (device !== 'cpu') {
     const onCpu = await logitsOn('cpu', sd, input, window);
     let maxDiff = 0;

@@ -108,3 +108,17 @@ export function step1Verdict(ours: StateDict, torch: StateDict, lr: number): Ste
 /** The 3-step AdamW run at lr 1e-3: loss before each step (a ReLU gate flips after step 1, see the oracle README) and after the last. */
 export const ADAMW_3STEP_LOSS_TOLERANCES: readonly number[] = [1e-5, 2e-4, 2e-4];
 export const ADAMW_3STEP_FINAL_LOSS_TOLERANCE = 2e-4;
+
+export interface Step3Verdict {
+  /** Elements beyond 5e-3 (none allowed) and ||ours - torch|| / ||torch - initial|| (below 0.02). */
+  readonly overLoose: number;
+  readonly relativeToUpdate: number;
+  readonly pass: boolean;
+}
+
+/** Weights after the 3-step run at lr 1e-3 vs torch's: loosely (a ReLU gate flips after step 1, see the oracle README). */
+export function step3Verdict(ours: StateDict, torch: StateDict, initial: StateDict): Step3Verdict {
+  const overLoose = elementDiffs(ours, torch, 5e-3).over;
+  const rel = relativeToUpdate(ours, torch, initial);
+  return { overLoose, relativeToUpdate: rel, pass: overLoose === 0 && rel < 0.02 };
+}

@@ -41,6 +41,11 @@ function resolvable(id: string): boolean {
   }
 }
 
+/** Which of the two packages training on WebGPU needs are not installed. */
+export function webGpuTrainingPackagesMissing(): string[] {
+  return ['@tensorflow/tfjs-backend-webgpu', 'webgpu'].filter((id) => !resolvable(id));
+}
+
 /**
  * The package `initTfBackend()` will load, found without loading anything (the server's main thread reports it in
  * /info; training itself runs in a worker): the first candidate whose package resolves. A native package that is
@@ -54,7 +59,7 @@ export function plannedTfBackend(gpu: () => WebGpuStatus = probeWebGpu): { packa
   const usable = (c: TfCandidate) => {
     if (c.package === '@tensorflow/tfjs') return true;
     if (c.backend !== 'webgpu') return resolvable(c.package);
-    if (!resolvable(c.package) || !resolvable('webgpu')) return ((note = 'webgpu: not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu@4.22.0, on a machine with a GPU)'), false);
+    if (webGpuTrainingPackagesMissing().length > 0) return ((note = 'webgpu: not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu@4.22.0, on a machine with a GPU)'), false);
     // The same Dawn over Vulkan as onnxruntime's WebGPU provider: no adapter for one is none for the other.
     const status = gpu();
     if (!status.available) note = `webgpu: ${status.reason}`;

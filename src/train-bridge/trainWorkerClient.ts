@@ -38,6 +38,8 @@ export function startTrainWorker(job: TrainJob, handlers: TrainWorkerHandlers = 
       else if (msg.type === 'progress') handlers.onProgress?.(msg.progress);
       else if (msg.type === 'done') finish(() => resolve(msg.result));
       else if (msg.type === 'failed') finish(() => reject(new Error(msg.message)));
+      // The worker's last word: end it, as on the webgpu backend Dawn's device would keep its thread alive for good.
+      if (msg.type === 'done' || msg.type === 'failed') void worker.terminate();
     });
     worker.on('error', (e) => finish(() => reject(new Error(`training worker crashed: ${e.message}`))));
     worker.on('exit', (code) => finish(() => reject(new Error(`training worker exited with code ${code} before finishing`))));

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { webGpuTrainingPackagesMissing } from '../../src/train-bridge/plannedBackend';
 import { describeWithOracle, oracleFile } from '../helpers/oracle';
 
 /**
@@ -51,6 +52,8 @@ describeWithOracle('gpuCheck on the CPU paths', () => {
     const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'wbct-oracle-'));
     try {
       fs.cpSync(oracleFile('train_step'), path.join(bad, 'train_step'), { recursive: true });
+      // The oracle is read-only (and so is its copy): make the copy writable, and removable by any user.
+      for (const dir of [path.join(bad, 'train_step'), path.join(bad, 'train_step', 'grad')]) fs.chmodSync(dir, 0o755);
       const file = path.join(bad, 'train_step', 'grad', 'conv_final.2.conv.weight.f32');
       fs.chmodSync(file, 0o644);
       const g = new Float32Array(new Uint8Array(fs.readFileSync(file)).buffer);
@@ -65,12 +68,16 @@ describeWithOracle('gpuCheck on the CPU paths', () => {
     }
   });
 
-  test('WebGPU paths: run, or say in one line why not (exit status 2)', () => {
-    for (const part of ['infer', 'train']) {
-      const r = gpuCheck(['--part', part, ...QUICK_TIMING]);
-      if (r.status === 2) expect(r.out).toMatch(part === 'infer' ? /onnxruntime webgpu: no adapter \(.+\)/ : /TensorFlow.js webgpu: .+ is not available \(.+\)/);
-      else expect(r.status).toBe(0);
-    }
+  test('WebGPU paths: run, or say in one line why not: 2 for no adapter, 1 for packages missing', () => {
+    const infer = gpuCheck(['--part', 'infer', ...QUICK_TIMING]);
+    if (infer.status === 2) expect(infer.out).toMatch(/onnxruntime webgpu: no adapter \(.+\)/);
+    else expect(infer.status).toBe(0);
+    const train = gpuCheck(['--part', 'train', ...QUICK_TIMING]);
+    if (webGpuTrainingPackagesMissing().length > 0) {
+      expect(train.out).toContain('not installed (scripts/gpuBundle.js packs them)');
+      expect(train.status).toBe(1);
+    } else if (train.status === 2) expect(train.out).toMatch(/TensorFlow.js webgpu: .+ is not available \(.*webgpu: .+\)/);
+    else expect(train.status).toBe(0);
   });
 });
 
@@ -88,6 +95,8 @@ describeWithOracle('the GPU pack (scripts/gpuBundle.js)', () => {
       expect(log).toMatch(/parity, tiny SegResNet on onnxruntime cpu vs MONAI: .*: PASS/);
       expect(log).toMatch(/83 gradients: .*: PASS/);
       expect(log.match(/== (infer|train): parity PASS/g)).toHaveLength(2);
+      // The WebGPU paths loaded from the pack: here they stop at the adapter, not at a missing package.
+      expect(log).not.toContain('not installed');
       expect(log).toContain('gpu-bundle: ready');
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
