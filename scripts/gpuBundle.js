@@ -5,8 +5,9 @@
 // (closure of their package.json dependencies, only linux-x64 binaries, no source maps, typings or docs), npm `webgpu`
 // and @tensorflow/tfjs-backend-webgpu (installed into a cache of their own, the checkout's node_modules untouched),
 // the oracle files of the training parity, and Debian's Vulkan loader. It then unpacks into a copy of the working
-// tree and runs the check from there on the CPU (the GPU paths answer "no adapter" on a machine without one).
-//   node scripts/gpuBundle.js [--out .gpu] [--level 6] [--skip-vulkan] [--no-build] [--no-self-check]
+// tree and runs the check from there: on the CPU paths, on the WebGPU paths (which answer "no adapter" on a machine
+// without a GPU) and, where chromium's SwiftShader Vulkan driver is installed, on the WebGPU paths over it.
+//   node scripts/gpuBundle.js [--out .gpu] [--level 6] [--skip-vulkan] [--no-build] [--no-self-check] [--no-rehearsal]
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'skip-vulkan': { type: 'boolean', default: false },
     'no-self-check': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    'no-rehearsal': { type: 'boolean', default: false },
   },
 });
 const LIMIT = 64 * 2 ** 20; // the device tool's limit on everything that travels
@@ -30,6 +32,9 @@ const LOADER_PACKAGES = ['libvulkan1', 'libglvnd0', 'libegl1', 'libgl1', 'libglx
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
 const sharedDir = process.env.WBCT_SHARED ?? path.resolve(root, '..', 'shared');
+// A Vulkan driver that runs on the CPU (SwiftShader, shipped by Debian's chromium): Dawn gets an adapter from it, so
+// the WebGPU paths of the check run here for real, slowly, as a rehearsal of the device run.
+const SOFTWARE_VULKAN_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 function step(what) {
   console.log(`gpu-bundle: ${what}`);
@@ -280,9 +285,16 @@ function selfCheck(tree, out) {
     };
     check(['--part', 'infer', '--ort-device', 'cpu', '--window', '32']);
     check(['--part', 'train', '--tf-backend', 'wasm', '--oracle', '.gpu/oracle', '--window', '16', '--batch', '1', '--steps', '1']);
-    // The WebGPU paths load from the pack and, on a machine without a GPU, stop at the adapter (2); with one they run.
-    check(['--part', 'infer', '--window', '32'], /onnxruntime webgpu: no adapter \(/);
-    check(['--part', 'train', '--oracle', '.gpu/oracle', '--window', '16', '--batch', '1', '--steps', '1'], /TensorFlow.js webgpu: .* is not available \(.*webgpu: /);
+    // The WebGPU paths from the pack: on a machine without a GPU they stop at the adapter (2); with one they run.
+    check(['--part', 'infer', '--window', '16'], /onnxruntime webgpu: no adapter \(/);
+    check(['--part', 'train', '--oracle', '.gpu/oracle', '--window', '8', '--batch', '1', '--steps', '1'], /TensorFlow.js webgpu: .* is not available \(.*webgpu: /);
+    if (!values['no-rehearsal'] && fs.existsSync(SOFTWARE_VULKAN_ICD)) {
+      // And on SwiftShader: both parities must hold there (minutes: a CPU emulating a GPU).
+      step(`rehearsal on a software GPU (VK_DRIVER_FILES=${SOFTWARE_VULKAN_ICD})`);
+      env.VK_DRIVER_FILES = SOFTWARE_VULKAN_ICD;
+      check(['--part', 'infer', '--window', '16']);
+      check(['--part', 'train', '--oracle', '.gpu/oracle', '--window', '8', '--batch', '1', '--steps', '1']);
+    } else step('no rehearsal on a software GPU (no SwiftShader Vulkan driver here, or --no-rehearsal)');
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }
