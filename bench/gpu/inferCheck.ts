@@ -14,8 +14,8 @@ import { TINY_SIZE, TINY_WEIGHTS, tinyInput, tinyLogitParity } from './tinyFixtu
 
 const RUNS = 4;
 
-async function logitsOn(device: Device, sd: StateDict, input: Float32Array, size: number): Promise<{ data: Float32Array; seconds: number[] }> {
-  const network = await SegResNetSession.open(buildSegResNetOnnx(sd).model, { splitHead: false, device });
+async function logitsOn(device: Device, model: Uint8Array, input: Float32Array, size: number): Promise<{ data: Float32Array; seconds: number[] }> {
+  const network = await SegResNetSession.open(model, { splitHead: false, device });
   try {
     const seconds: number[] = [];
     let data: Float32Array = new Float32Array(0);
@@ -52,20 +52,22 @@ export function bundleWeights(file: string | undefined): BundleWeights {
  */
 export async function checkInference(device: Device, weights: BundleWeights, window: number, log: (line: string) => void): Promise<boolean> {
   const tinyWeights = await readTorchStateDict(TINY_WEIGHTS);
-  const { data } = await logitsOn(device, tinyWeights, tinyInput(), TINY_SIZE);
+  const { data } = await logitsOn(device, buildSegResNetOnnx(tinyWeights).model, tinyInput(), TINY_SIZE);
   const v = TINY_SIZE ** 3;
   const parity = tinyLogitParity((voxel, c) => data[c * v + voxel]!, argmaxChannels(data, 105, v));
   log(`parity, tiny SegResNet on onnxruntime ${device} vs MONAI: max sampled logit difference ${parity.worst.toExponential(2)} (limit 1e-4), argmax ${parity.argmaxEqual ? 'identical' : 'DIFFERS'}: ${parity.pass ? 'PASS' : 'FAIL'}`);
   log(`== infer: parity ${parity.pass ? 'PASS' : 'FAIL'}`);
 
   const sd = await weights.load();
-  log(`onnxruntime ${device}, bundle-size network: ${nodePlacement(buildSegResNetOnnx(sd).model, device)}`);
+  // One ONNX graph of the bundle-size network for the placement and both engines (75 MB to build).
+  const model = buildSegResNetOnnx(sd).model;
+  log(`onnxruntime ${device}, bundle-size network: ${nodePlacement(model, device)}`);
   const input = new Float32Array(window ** 3).map((_, i) => Math.sin(i * 1e-3) * 0.7);
-  const onDevice = await peakGpuMemory(() => logitsOn(device, sd, input, window));
+  const onDevice = await peakGpuMemory(() => logitsOn(device, model, input, window));
   const s = onDevice.result.seconds;
   log(`${weights.name}, ${window}^3 window, full logits: ${device} ${steady(s).toFixed(3)} s per window (median of runs 2-${RUNS}; first ${s[0]!.toFixed(2)} s); ${describeGpuMemory(onDevice)}`);
   if (device !== 'cpu') {
-    const onCpu = await logitsOn('cpu', sd, input, window);
+    const onCpu = await logitsOn('cpu', model, input, window);
     let maxDiff = 0;
     for (let i = 0; i < onCpu.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(onCpu.data[i]! - onDevice.result.data[i]!));
     const a = argmaxChannels(onCpu.data, 105, window ** 3);

@@ -6,11 +6,10 @@ import { probeWebGpu } from '../../src/model/webGpuProbe';
 import { webGpuTrainingPackagesMissing } from '../../src/train-bridge/plannedBackend';
 import { type TfBackendInfo, type TfBackendName, initTfBackend } from '../../src/train-bridge/tfBackend';
 import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
-import { tfToTorch } from '../../src/train-bridge/tfWeights';
 import { readTorchStateDict } from '../../src/weights/readTorchStateDict';
 import type { StateDict } from '../../src/weights/tensor';
 import { median, syntheticTrainSample } from '../benchUtil';
-import { ADAMW_3STEP_FINAL_LOSS_TOLERANCE, ADAMW_3STEP_LOSS_TOLERANCES, LOSS_TOLERANCE, gradientVerdict, step1Verdict, step3Verdict } from '../parity/trainParity';
+import { ADAMW_3STEP_FINAL_LOSS_TOLERANCE, ADAMW_3STEP_LOSS_TOLERANCES, LOSS_TOLERANCE, step1Verdict, step3Verdict, tfGradientVerdict } from '../parity/trainParity';
 import { describeGpuMemory, peakGpuMemory } from './gpuMemory';
 import type { BundleWeights } from './inferCheck';
 import { TINY_SIZE, TINY_WEIGHTS, readF32, tinyInput, tinyLogitParity } from './tinyFixtures';
@@ -56,9 +55,7 @@ async function tinyParity(info: TfBackendInfo, trainStep: string, log: (line: st
 
   const { loss, grads } = await t.lossAndGradients(sample);
   const lossDiff = Math.abs(loss - oracleJson<{ DiceCELoss: { float64_exact: number } }>(trainStep, 'loss.json').DiceCELoss.float64_exact);
-  const pairs = await Promise.all([...grads].map(async ([key, g]) => [(await tfToTorch(g, sd.get(key)!.shape)).data, readF32(path.join(trainStep, 'grad', `${key}.f32`))] as const));
-  grads.forEach((g) => g.dispose());
-  const g = gradientVerdict(pairs);
+  const g = await tfGradientVerdict(grads, sd, (key) => readF32(path.join(trainStep, 'grad', `${key}.f32`)));
   const gradientsPass = lossDiff < LOSS_TOLERANCE && g.pass && g.tensors === 83;
   log(
     `DiceCELoss ${loss.toFixed(7)} (torch differs by ${lossDiff.toExponential(2)}, limit ${LOSS_TOLERANCE}); ${g.tensors} gradients: worst rel L2 ${g.worstRel.toExponential(2)} (limit 1e-4), max abs ${g.worstAbs.toExponential(2)} (limit 1e-6), zeros lost ${g.zerosOff}: ${verdict(gradientsPass)}`,

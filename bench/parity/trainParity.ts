@@ -1,3 +1,5 @@
+import type * as tf from '@tensorflow/tfjs';
+import { tfToTorch } from '../../src/train-bridge/tfWeights';
 import type { StateDict } from '../../src/weights/tensor';
 
 /**
@@ -47,6 +49,16 @@ export function gradientVerdict(pairs: Iterable<readonly [ours: ArrayLike<number
     tensors++;
   }
   return { tensors, worstRel, worstAbs, zerosOff, pass: worstRel < 1e-4 && worstAbs < 1e-6 && zerosOff === 0 };
+}
+
+/**
+ * `gradientVerdict` of tfjs gradients (tfjs layout, keyed by state_dict name; `shapes` gives the torch shapes)
+ * against torch's, which `torchGradient(key)` reads. Reads the gradients back asynchronously and disposes them.
+ */
+export async function tfGradientVerdict(grads: ReadonlyMap<string, tf.Tensor>, shapes: StateDict, torchGradient: (key: string) => Float32Array): Promise<GradientVerdict> {
+  const pairs = await Promise.all([...grads].map(async ([key, g]) => [(await tfToTorch(g, shapes.get(key)!.shape)).data, torchGradient(key)] as const));
+  grads.forEach((g) => g.dispose());
+  return gradientVerdict(pairs);
 }
 
 /** Per-element |ours - torch| over all parameters of `theirs`: the maximum and how many exceed `threshold`. */

@@ -22,10 +22,8 @@ export const describeWithOracle: jest.Describe = hasOracle()
   : (((name: string, fn: () => void) =>
       describe.skip(`${name} [SKIPPED: MONAI oracle folder not found at ${ORACLE_DIR}; set WBCT_SHARED]`, fn)) as unknown as jest.Describe);
 
-export function readF32(file: string): Float32Array {
-  const buf = fs.readFileSync(file);
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
+/** A raw float32 file (the oracle's .f32), as the GPU device check reads it. */
+export { readF32 } from '../../bench/gpu/tinyFixtures';
 
 export function readU8(file: string): Uint8Array {
   return new Uint8Array(fs.readFileSync(file));

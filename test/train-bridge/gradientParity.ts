@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { SegResNetTrainer } from '../../src/train-bridge/segResNetTrainer';
 import { TfBackendName, initTfBackend } from '../../src/train-bridge/tfBackend';
 import { TfSegResNet } from '../../src/train-bridge/tfSegResNet';
-import { tfToTorch } from '../../src/train-bridge/tfWeights';
 import { describeWithOracle, oracleFile, readF32 } from '../helpers/oracle';
-import { LOSS_TOLERANCE, gradientVerdict } from '../../bench/parity/trainParity';
+import { LOSS_TOLERANCE, tfGradientVerdict } from '../../bench/parity/trainParity';
 import { tinySample, tinyWeights, trainStepJson } from './tinyOracle';
 
 interface LossJson {
@@ -27,9 +26,7 @@ export function describeGradientParity(backend: TfBackendName, lossOnDevice?: bo
       expect(Math.abs(loss - trainStepJson<LossJson>('loss.json').DiceCELoss.float64_exact)).toBeLessThan(LOSS_TOLERANCE);
 
       expect(grads.size).toBe(83);
-      const pairs = await Promise.all([...grads].map(async ([key, g]) => [(await tfToTorch(g, sd.get(key)!.shape)).data, readF32(oracleFile('train_step', 'grad', `${key}.f32`))] as const));
-      grads.forEach((g) => g.dispose());
-      const v = gradientVerdict(pairs);
+      const v = await tfGradientVerdict(grads, sd, (key) => readF32(oracleFile('train_step', 'grad', `${key}.f32`)));
       console.log(`${backend}: loss ${loss}, worst gradient rel L2 ${v.worstRel.toExponential(2)}, max abs ${v.worstAbs.toExponential(2)}`);
       expect(v.worstRel).toBeLessThan(1e-4);
       expect(v.worstAbs).toBeLessThan(1e-6);
