@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Device } from '../src/model/segmentationNetwork';
 import { probeWebGpu } from '../src/model/webGpuProbe';
-import type { TfBackendName } from '../src/train-bridge/tfBackend';
+import { type TfBackendName, releaseTfBackend } from '../src/train-bridge/tfBackend';
 import { projectRoot } from '../src/util/projectRoot';
 import { cpuName, sharedDir } from './benchUtil';
 import { bundleWeights, checkInference } from './gpu/inferCheck';
@@ -76,17 +76,28 @@ async function main(): Promise<number> {
     if (!fs.existsSync(path.join(trainStep, 'loss.json'))) throw new Error(`no MONAI training oracle at ${trainStep} (--oracle names the folder that holds train_step/)`);
     const timing = { window, batch: positive('batch', values.batch), steps: positive('steps', values.steps), deadlineSeconds: positive('deadline-seconds', values['deadline-seconds']) };
     result = await checkTraining(oneOf('tf-backend', values['tf-backend'], TF_BACKENDS), trainStep, weights, timing, log);
+    await releaseTfBackend();
   }
   // Each check prints its verdict ("== <part>: parity PASS|FAIL") as soon as it has one, before the timing.
   if (result.unavailable) return 2;
   return result.pass ? 0 : 1;
 }
 
-// process.exit, not exitCode: a Dawn device (npm `webgpu`) keeps Node alive once created.
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  },
-);
+/** How long the process may take to end by itself once it has reported. */
+const EXIT_GRACE_MS = 15_000;
+
+// The process ends by itself, so that Node finalises the native add-ons before exit(): a process.exit with Dawn's
+// device live ran the driver's teardown under its own threads (SwiftShader: SIGSEGV in 1 run of 16). What still holds
+// the event loop after the grace period (a device nobody released) is named and cut short.
+function end(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    console.log(`gpuCheck: still running ${EXIT_GRACE_MS / 1000} s after its report (a device was not released); ended by process.exit`);
+    process.exit(code);
+  }, EXIT_GRACE_MS).unref();
+}
+
+main().then(end, (e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  end(1);
+});

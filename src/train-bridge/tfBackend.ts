@@ -84,6 +84,47 @@ export async function initTfBackend(prefer: BackendPreference = preferenceFromEn
   throw new Error(`TensorFlow.js backend "${prefer}" is not available (${failures.join('; ') || 'unknown backend'})`);
 }
 
+/** What releaseTfBackend uses of tfjs-backend-webgpu's backend object (it is not in tfjs-core's types). */
+interface WebGpuBackendHandle {
+  readonly device: { readonly queue: { onSubmittedWorkDone(): Promise<void> }; readonly lost: Promise<unknown>; destroy(): void };
+}
+
+/** How long releaseTfBackend waits for the queue to drain and for Dawn to report the device lost. */
+const DEVICE_RELEASE_WAIT_MS = 10_000;
+
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}
+
+/**
+ * Gives back what the backend holds outside the JS heap, once the thread is done with TensorFlow.js. On webgpu that is
+ * a Dawn device: the queue is drained, tfjs's buffers freed, the device destroyed and the reference to Dawn dropped.
+ * Ending a thread or process with the device still live lets Dawn's node binding (npm `webgpu` 0.6.2) run its
+ * finalizers under work in flight: the process then dies by SIGSEGV after all was done (seen on SwiftShader).
+ * Other backends hold nothing that outlives the thread; there it does nothing. After it, webgpu cannot be chosen again
+ * in this thread (its registration is gone with it): call it last.
+ */
+export async function releaseTfBackend(): Promise<void> {
+  if (selected?.backend !== 'webgpu') return;
+  selected = undefined;
+  const backend = tf.findBackend('webgpu') as unknown as WebGpuBackendHandle | null;
+  if (!backend) return;
+  const { device } = backend;
+  tf.disposeVariables();
+  await settledWithin(device.queue.onSubmittedWorkDone(), DEVICE_RELEASE_WAIT_MS);
+  tf.removeBackend('webgpu'); // WebGPUBackend.dispose: destroys its buffers and textures
+  device.destroy();
+  await settledWithin(device.lost, DEVICE_RELEASE_WAIT_MS);
+  Reflect.deleteProperty(globalThis, 'navigator');
+}
+
 /**
  * Whether the active backend can read a tensor synchronously (dataSync). tfjs-backend-webgpu 4.22 reads through an
  * OffscreenCanvas, which Node does not have: there every read must be `await data()`.

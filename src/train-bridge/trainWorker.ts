@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { TfBackendInfo } from './tfBackend';
+import { TfBackendInfo, releaseTfBackend } from './tfBackend';
 import { TrainJob, TrainJobResult, runTrainJob } from './trainJob';
 import { TrainProgress } from './trainLoop';
 import { TrainScope } from './trainScope';
@@ -30,12 +30,23 @@ port.on('message', (msg: TrainWorkerRequest) => {
   }
 });
 
+/** The reply, once the backend has given back its device (a thread that ends with a live Dawn device can crash). */
+const answer = async (reply: TrainWorkerReply): Promise<void> => {
+  try {
+    await releaseTfBackend();
+  } catch (e) {
+    post({ type: 'log', line: `releasing the TensorFlow.js backend failed: ${(e as Error).message ?? String(e)}` });
+  }
+  post(reply);
+  port.close();
+};
+
 runTrainJob(workerData as TrainJob, {
   signal: abort.signal,
   onStart: (backend, scope) => post({ type: 'started', backend, scope }),
   onLog: (line) => post({ type: 'log', line }),
   onProgress: (progress) => post({ type: 'progress', progress }),
-})
-  .then((result) => post({ type: 'done', result }))
-  .catch((e: unknown) => post({ type: 'failed', message: (e as Error).message ?? String(e) }))
-  .finally(() => port.close());
+}).then(
+  (result) => answer({ type: 'done', result }),
+  (e: unknown) => answer({ type: 'failed', message: (e as Error).message ?? String(e) }),
+);

@@ -19,11 +19,23 @@ export interface TrainWorkerHandle {
   stop(): void;
   /** Kills the worker at once (no weights are saved). */
   terminate(): Promise<void>;
+  /** Resolves with the thread's exit code once it has ended: 0 when it ended by itself, 1 when it was terminated. */
+  readonly exited: Promise<number>;
 }
 
+/** For tests: another worker entry speaking the same messages, and the grace period. */
+export interface TrainWorkerOptions {
+  readonly script?: string;
+  readonly exitGraceMs?: number;
+}
+
+/** How long a worker that has answered may take to end by itself before it is terminated. */
+const WORKER_EXIT_GRACE_MS = 5_000;
+
 /** Runs a TrainJob on a worker thread, off the server's event loop. */
-export function startTrainWorker(job: TrainJob, handlers: TrainWorkerHandlers = {}): TrainWorkerHandle {
-  const worker = new Worker(workerScript(__dirname, 'trainWorker'), { workerData: job });
+export function startTrainWorker(job: TrainJob, handlers: TrainWorkerHandlers = {}, options: TrainWorkerOptions = {}): TrainWorkerHandle {
+  const worker = new Worker(options.script ?? workerScript(__dirname, 'trainWorker'), { workerData: job });
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   let settled = false;
   const done = new Promise<TrainJobResult>((resolve, reject) => {
     const finish = (f: () => void) => {
@@ -38,8 +50,12 @@ export function startTrainWorker(job: TrainJob, handlers: TrainWorkerHandlers = 
       else if (msg.type === 'progress') handlers.onProgress?.(msg.progress);
       else if (msg.type === 'done') finish(() => resolve(msg.result));
       else if (msg.type === 'failed') finish(() => reject(new Error(msg.message)));
-      // The worker's last word: end it, as on the webgpu backend Dawn's device would keep its thread alive for good.
-      if (msg.type === 'done' || msg.type === 'failed') void worker.terminate();
+      // The worker's last word, sent once its backend gave back the device: it then ends by itself, but on webgpu
+      // Dawn's binding can still hold its thread, so it is ended after a grace period.
+      if (msg.type === 'done' || msg.type === 'failed') {
+        const timer = setTimeout(() => void worker.terminate(), options.exitGraceMs ?? WORKER_EXIT_GRACE_MS);
+        void exited.then(() => clearTimeout(timer));
+      }
     });
     worker.on('error', (e) => finish(() => reject(new Error(`training worker crashed: ${e.message}`))));
     worker.on('exit', (code) => finish(() => reject(new Error(`training worker exited with code ${code} before finishing`))));
@@ -50,5 +66,6 @@ export function startTrainWorker(job: TrainJob, handlers: TrainWorkerHandlers = 
     terminate: async () => {
       await worker.terminate();
     },
+    exited,
   };
 }

@@ -50,6 +50,8 @@ describeWithOracle('training worker thread', () => {
     let scope = '';
     const handle = launch(job(dir, files, 2), { onProgress: (p) => progress.push(p), onLog: (l) => logs.push(l), onStart: (_b, s) => (scope = s) });
     const result = await handle.done;
+    // Its backend released, the thread ends by itself (exit code 0), not by the grace period's terminate (1).
+    expect(await handle.exited).toBe(0);
     expect(scope).toBe('head');
     expect(result).toMatchObject({ scope: 'head', epochsRun: 2, stopped: false, outputPath: path.join(dir, 'best.pt') });
     expect(result.backend.backend).toBe('wasm');
@@ -83,6 +85,20 @@ describeWithOracle('training worker thread', () => {
   test('a scope too big for the wasm heap is refused before any work', async () => {
     const tooBig = { ...job(dir, files, 1), scope: 'all' as const, options: { ...job(dir, files, 1).options, roi: [96, 96, 96] as const } };
     await expect(launch(tooBig).done).rejects.toThrow(/does not fit the wasm backend's memory/);
+  });
+
+  test('a worker that answers but does not end (as Dawn can hold a thread) is terminated after the grace period', async () => {
+    const script = path.join(dir, 'lingeringWorker.js');
+    fs.writeFileSync(
+      script,
+      "const { parentPort } = require('node:worker_threads');\n" +
+        "parentPort.postMessage({ type: 'done', result: { stopped: false } });\n" +
+        'setInterval(() => undefined, 1000);\n',
+    );
+    const handle = startTrainWorker(job(dir, files, 1), {}, { script, exitGraceMs: 200 });
+    started.push(handle);
+    await expect(handle.done).resolves.toEqual({ stopped: false });
+    expect(await handle.exited).toBe(1);
   });
 
   test('a bad job fails with a message naming the file', async () => {
