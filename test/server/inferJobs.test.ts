@@ -42,7 +42,8 @@ describe('progress API: job state, queue position, progress, cancel', () => {
     const a = infer(t, 'case001', JOB_A).then((r) => r);
     await waitFor(() => seg.requests.length === before + 1, { what: 'job A to reach the model' });
     const b = infer(t, 'case001', JOB_B).then((r) => r);
-    await waitFor(async () => (await request(t.server).get(`/infer/jobs/${JOB_B}`)).status === 200, { what: 'job B to be registered' });
+    // Registered first, B joins the line once its image has been checked (position null until then).
+    await waitFor(async () => (await request(t.server).get(`/infer/jobs/${JOB_B}`)).body?.position === 1, { what: 'job B to wait in line' });
     return { a, b };
   }
 
