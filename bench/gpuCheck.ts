@@ -75,8 +75,11 @@ async function main(): Promise<number> {
     const trainStep = path.join(values.oracle, 'train_step');
     if (!fs.existsSync(path.join(trainStep, 'loss.json'))) throw new Error(`no MONAI training oracle at ${trainStep} (--oracle names the folder that holds train_step/)`);
     const timing = { window, batch: positive('batch', values.batch), steps: positive('steps', values.steps), deadlineSeconds: positive('deadline-seconds', values['deadline-seconds']) };
-    result = await checkTraining(oneOf('tf-backend', values['tf-backend'], TF_BACKENDS), trainStep, weights, timing, log);
-    await releaseTfBackend();
+    try {
+      result = await checkTraining(oneOf('tf-backend', values['tf-backend'], TF_BACKENDS), trainStep, weights, timing, log);
+    } finally {
+      await releaseTfBackend();
+    }
   }
   // Each check prints its verdict ("== <part>: parity PASS|FAIL") as soon as it has one, before the timing.
   if (result.unavailable) return 2;

@@ -275,12 +275,12 @@ function selfCheck(tree, out) {
     const env = { PATH: '/usr/bin:/bin', HOME: copy, WBCT_SHARED: path.join(copy, 'no-shared') };
     const node = path.join(copy, '.gpu', 'bin', 'node');
     /** Runs one part; `noAdapter` is the output that makes exit status 2 acceptable (a GPU path without an adapter). */
-    // 20 minutes a part: the rehearsal's training part takes 5 on an idle 2-core machine, and CI runs it beside
-    // other suites.
     const check = (args, noAdapter) => {
       const started = Date.now();
       const took = () => `${Math.round((Date.now() - started) / 1000)} s`;
       try {
+        // 20 minutes a part: the rehearsal's training part takes 5 on an idle 2-core machine, and CI runs it beside
+        // other suites.
         process.stdout.write(run(node, ['dist/bench/gpuCheck.js', ...args], { cwd: copy, env, timeout: 1_200_000 }));
         step(`self-check ${args.join(' ')}: done in ${took()}`);
       } catch (e) {

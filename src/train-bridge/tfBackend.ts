@@ -106,8 +106,8 @@ function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 /**
  * Gives back what the backend holds outside the JS heap, once the thread is done with TensorFlow.js. On webgpu that is
  * a Dawn device: the queue is drained, tfjs's buffers freed, the device destroyed and the reference to Dawn dropped.
- * Ending a thread or process with the device still live lets Dawn's node binding (npm `webgpu` 0.6.2) run its
- * finalizers under work in flight: the process then dies by SIGSEGV after all was done (seen on SwiftShader).
+ * A process.exit with the device still live runs the driver's exit-time teardown while its threads still run: the
+ * process then dies by SIGSEGV after all was done (seen on SwiftShader, npm `webgpu` 0.6.2).
  * Other backends hold nothing that outlives the thread; there it does nothing. After it, webgpu cannot be chosen again
  * in this thread (its registration is gone with it): call it last.
  */

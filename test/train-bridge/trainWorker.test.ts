@@ -95,8 +95,7 @@ describeWithOracle('training worker thread', () => {
         "parentPort.postMessage({ type: 'done', result: { stopped: false } });\n" +
         'setInterval(() => undefined, 1000);\n',
     );
-    const handle = startTrainWorker(job(dir, files, 1), {}, { script, exitGraceMs: 200 });
-    started.push(handle);
+    const handle = launch(job(dir, files, 1), {}, { script, exitGraceMs: 200 });
     await expect(handle.done).resolves.toEqual({ stopped: false });
     expect(await handle.exited).toBe(1);
   });
